@@ -1,0 +1,3 @@
+/* src/cli.c: placeholder while being written. */
+#include "config.h"
+extern int nn_placeholder_cli;

@@ -1,0 +1,69 @@
+/* data.h: MNIST-shaped datasets -- IDX files (raw or gzip, through zlib) and
+ * the CS229 CSV layout -- kept as bytes in memory, plus the pixel statistics
+ * and the batch gather that turns bytes into normalized doubles.
+ *
+ * Not here: shuffling and splitting (train.c), the download (scripts/fetch-mnist).
+ */
+#ifndef NN_DATA_H
+#define NN_DATA_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "error.h"
+
+#define DATA_PATH_MAX 1024
+#define DATA_CLASSES 10
+
+enum data_split { DATA_TRAIN, DATA_TEST };
+
+typedef struct dataset {
+  size_t n;                 /* examples */
+  size_t d;                 /* features per example: rows * cols (784 for MNIST) */
+  size_t rows, cols;        /* image shape (28, 28); CSV: (1, d) */
+  uint8_t *x;               /* (n, d) raw pixel bytes, row-major; owned */
+  uint8_t *y;               /* (n) labels, each < DATA_CLASSES; owned */
+  char images_path[DATA_PATH_MAX];  /* the files actually read */
+  char labels_path[DATA_PATH_MAX];
+  uint32_t images_crc32;    /* zlib crc32 of the decompressed file bytes */
+  uint32_t labels_crc32;
+} dataset;
+
+/* Finds the image and label files of a split in dir without reading them.
+ *   format 0 (idx): train-images-idx3-ubyte, train-labels-idx1-ubyte,
+ *                   t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte, each raw or
+ *                   with .gz (the raw file wins when both exist);
+ *   format 1 (csv): images_train.csv, labels_train.csv, images_test.csv,
+ *                   labels_test.csv (CS229 layout: one image a line, 784
+ *                   comma-separated integers 0..255; one label 0..9 a line).
+ * NN_BADINPUT when missing; the message names the path and says `make data`. */
+int data_find(const char *dir, int format, enum data_split split,
+              char images[DATA_PATH_MAX], char labels[DATA_PATH_MAX], nn_error *err);
+
+/* data_find() then data_load_files().  ds is zeroed first. */
+int data_load(dataset *ds, const char *dir, int format, enum data_split split,
+              nn_error *err);
+
+/* Reads and checks one pair of files: magic numbers, dimensions, counts that
+ * agree, labels < 10, truncation and trailing bytes, gzip errors; CSV rows of
+ * equal length with integer values 0..255.  NN_BADINPUT with "PATH: what, where"
+ * on bad content; NN_FAIL on I/O errors or out of memory. */
+int data_load_files(dataset *ds, const char *images, const char *labels, int format,
+                    nn_error *err);
+
+void data_free(dataset *ds);
+
+/* Mean and population standard deviation of all pixels of the given rows
+ * (indices into ds), computed exactly from a 256-bin histogram. */
+void data_moments(const dataset *ds, const size_t *rows, size_t nrows,
+                  double *mean, double *std);
+
+/* out[r * d + j] = lut[ds->x[rows[r] * d + j]] for r < nrows: the batch gather.
+ * lut maps each byte value to its normalized value; out is (nrows, d). */
+void data_gather(const dataset *ds, const size_t *rows, size_t nrows,
+                 const double lut[256], double *out);
+
+/* Fills lut for x -> (x - shift) / scale. */
+void data_lut(double lut[256], double shift, double scale);
+
+#endif

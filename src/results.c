@@ -1,0 +1,3 @@
+/* src/results.c: placeholder while being written. */
+#include "config.h"
+extern int nn_placeholder_results;

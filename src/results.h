@@ -1,0 +1,115 @@
+/* results.h: the HDF5 results file of a run -- one in-memory struct, one
+ * writer, one reader.
+ *
+ * Layout (DESIGN.md "Results file"; names and shapes are a contract):
+ *   /            attrs format="nnrun-results", format_version, status, created,
+ *                finished, nnrun_version, hdf5_version, gsl_version, blas,
+ *                threads, host, command_line
+ *   /spec        scalar string dataset: the resolved spec as YAML;
+ *                attrs: every key by dotted path (int64, double or string)
+ *   /data        attrs mean, std, train_size, dev_size, test_size, normalize,
+ *                train_images, train_images_crc32, train_labels, ..._crc32,
+ *                test_images, ..., test_labels, ...;
+ *                datasets train_index (train_size), dev_index (dev_size): uint64,
+ *                0-based rows of the original training file
+ *   /model       W1 (d, h), b1 (h), W2 (h, k), b2 (k): float64
+ *   /metrics     epoch (int64), train_loss, train_accuracy, dev_loss,
+ *                dev_accuracy, objective, seconds (float64): one row per
+ *                completed epoch, shape (epochs_done)
+ *   /test        loss, accuracy (float64 scalars), confusion (k, k) int64 with
+ *                rows = true class, columns = predicted class, n (int64 scalar);
+ *                only when has_test
+ *
+ * results_write() is atomic: it writes PATH.tmp-PID next to PATH, flushes and
+ * fsyncs it, then renames it over PATH, so a reader sees the old file or the
+ * new one, never a half-written one.  On failure the temporary file is removed
+ * and PATH is untouched.
+ */
+#ifndef NN_RESULTS_H
+#define NN_RESULTS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "data.h"
+#include "error.h"
+#include "mlp.h"
+#include "spec.h"
+
+#define RESULTS_FORMAT "nnrun-results"
+#define RESULTS_FORMAT_VERSION 1
+#define RESULTS_TEXT_MAX 256
+
+typedef struct results_epoch {
+  long epoch;               /* 1-based */
+  double train_loss, train_accuracy;
+  double dev_loss, dev_accuracy;
+  double objective;         /* train_loss + lambda * (|W1|^2 + |W2|^2) */
+  double seconds;           /* wall time of the epoch, evaluation included */
+} results_epoch;
+
+typedef struct results {
+  /* root attributes */
+  char status[32];                      /* running | complete | diverged | interrupted */
+  char created[RESULTS_TEXT_MAX];       /* ISO 8601 UTC, e.g. 2026-11-27T10:00:00Z */
+  char finished[RESULTS_TEXT_MAX];      /* empty while running */
+  char nnrun_version[RESULTS_TEXT_MAX];
+  char hdf5_version[RESULTS_TEXT_MAX];
+  char gsl_version[RESULTS_TEXT_MAX];
+  char blas[RESULTS_TEXT_MAX];
+  char host[RESULTS_TEXT_MAX];
+  long threads;                         /* BLAS threads actually used */
+  char *command_line;                   /* owned, may be NULL (written as "") */
+
+  spec spec;                            /* the resolved spec */
+
+  /* /data */
+  double mean, std;                     /* normalization: x -> (x - mean) / std */
+  size_t train_size, dev_size, test_size;
+  char train_images[DATA_PATH_MAX], train_labels[DATA_PATH_MAX];
+  char test_images[DATA_PATH_MAX], test_labels[DATA_PATH_MAX];
+  uint32_t train_images_crc32, train_labels_crc32;
+  uint32_t test_images_crc32, test_labels_crc32;
+  size_t *train_index;                  /* (train_size) owned */
+  size_t *dev_index;                    /* (dev_size) owned */
+
+  mlp model;                            /* owned */
+
+  /* /metrics */
+  size_t epochs_done;                   /* rows */
+  size_t epochs_cap;                    /* allocated rows */
+  results_epoch *metrics;               /* (epochs_cap) owned */
+
+  /* /test */
+  int has_test;
+  double test_loss, test_accuracy;
+  long test_n;
+  long *confusion;                      /* (k, k) owned; NULL unless has_test */
+} results;
+
+/* Zeroes r (everything empty, status "running"). */
+void results_init(results *r);
+void results_free(results *r);
+
+/* Appends one epoch's row, growing metrics as needed.  NN_FAIL when out of memory. */
+int results_add_epoch(results *r, const results_epoch *row, nn_error *err);
+
+/* Writes the whole file atomically (see above).  NN_FAIL with "PATH: what
+ * failed" on any I/O error. */
+int results_write(const results *r, const char *path, nn_error *err);
+
+/* Reads a whole file written by results_write().  Checks the format attribute,
+ * the version, and the type and shape of every dataset before reading it, and
+ * that the shapes agree with each other and with the spec; NN_BADINPUT with
+ * "PATH: OBJECT: expected ..., got ..." for a foreign or damaged file.
+ * r must be freshly results_init()ed or freed. */
+int results_read(results *r, const char *path, nn_error *err);
+
+/* Reads only the root attribute "status" (and checks the format attribute):
+ * cheap, for deciding whether an existing file may be replaced. */
+int results_read_status(const char *path, char *status, size_t n, nn_error *err);
+
+/* Turns HDF5's own error printing off for the whole process (idempotent). */
+void results_quiet_hdf5(void);
+
+#endif

@@ -1,0 +1,108 @@
+/* spec.h: experiment specs -- the typed struct, the one table of keys, YAML
+ * loading (libyaml), KEY=VALUE overrides and the resolved-spec YAML text.
+ *
+ * Every key is described once, in the table in spec.c (dotted path, type,
+ * bounds, default, help).  Loading, overrides, --help, --dry-run, the
+ * results-file attributes and the "did you mean" suggestion all walk that
+ * table.  Checks that need the data (dev_size < images, batch <= train split)
+ * are made by the caller, which cites the key's origin with spec_where().
+ */
+#ifndef NN_SPEC_H
+#define NN_SPEC_H
+
+#include <stdio.h>
+
+#include "error.h"
+
+#define SPEC_NAME_MAX 128   /* bytes of a name, NUL included */
+#define SPEC_PATH_MAX 1024  /* bytes of a path, NUL included */
+
+enum spec_format { SPEC_FORMAT_IDX, SPEC_FORMAT_CSV };
+enum spec_normalize { SPEC_NORM_STANDARDIZE, SPEC_NORM_SCALE, SPEC_NORM_NONE };
+enum spec_activation { SPEC_ACT_SIGMOID };
+enum spec_init { SPEC_INIT_NORMAL };
+enum spec_precision { SPEC_PREC_FLOAT64, SPEC_PREC_FLOAT32 };
+
+/* Value types of the table; an ENUM is stored as an int index into its names. */
+enum spec_type { SPEC_INT, SPEC_REAL, SPEC_STRING, SPEC_ENUM };
+
+/* Where a key's value came from. */
+typedef struct spec_origin {
+  enum { SPEC_FROM_DEFAULT, SPEC_FROM_FILE, SPEC_FROM_OVERRIDE } kind;
+  int line, col;              /* 1-based; SPEC_FROM_FILE only */
+  char text[SPEC_NAME_MAX];   /* SPEC_FROM_OVERRIDE: the KEY=VALUE argument (truncated) */
+} spec_origin;
+
+#define SPEC_NKEYS 16  /* entries in the key table */
+
+typedef struct spec {
+  char name[SPEC_NAME_MAX];  /* plain file name: [A-Za-z0-9_.+-], not starting with '.' or '-' */
+  unsigned long seed;        /* GSL RNG seed, 0 .. 4294967295 */
+  struct {
+    char dir[SPEC_PATH_MAX];
+    int format;              /* enum spec_format */
+    long dev_size;           /* >= 0; < images checked against the data */
+    int normalize;           /* enum spec_normalize */
+  } data;
+  struct {
+    long hidden;             /* >= 1 */
+    int activation;          /* enum spec_activation */
+    int init;                /* enum spec_init */
+    int precision;           /* enum spec_precision */
+  } model;
+  struct {
+    long epochs;             /* >= 0 */
+    long batch;              /* >= 1; <= train split checked against the data */
+    double lr;               /* > 0 */
+    double lambda;           /* >= 0 */
+    long threads;            /* >= 0; 0 = all cores */
+  } train;
+  struct {
+    char dir[SPEC_PATH_MAX];
+  } output;
+  char file[SPEC_PATH_MAX];        /* the spec file (or origin label) it was loaded from */
+  spec_origin origin[SPEC_NKEYS];  /* indexed like the key table */
+} spec;
+
+/* Fills s with every default; file/origin say "default". */
+void spec_defaults(spec *s);
+
+/* Loads a YAML spec file over the defaults.  name defaults to the file's base
+ * name without .yaml/.yml.  Errors (NN_BADINPUT): "FILE:LINE:COL: KEY: expected
+ * ..., got ...", unknown keys with "did you mean", duplicates, YAML syntax. */
+int spec_load_file(spec *s, const char *path, nn_error *err);
+
+/* Same from memory; label names the source in messages (e.g. "run.h5:/spec"). */
+int spec_load_string(spec *s, const char *yaml, size_t len, const char *label,
+                     nn_error *err);
+
+/* Applies one "dotted.key=value" override (value parsed as a YAML scalar), with
+ * the same checks as the file.  Errors name the argument. */
+int spec_override(spec *s, const char *assignment, nn_error *err);
+
+/* The resolved spec as YAML text, every key, in table order; malloc'd, caller
+ * frees; NULL when out of memory.  spec_load_string() of it gives back s. */
+char *spec_to_yaml(const spec *s);
+
+/* Writes "FILE:LINE:COL" / "command line 'k=v'" / "FILE (default)" for key into buf. */
+void spec_where(const spec *s, const char *key, char *buf, size_t n);
+
+/* The key table, for --help, attributes and comparisons. */
+size_t spec_nkeys(void);
+const char *spec_key_path(size_t i);      /* "train.lr" */
+enum spec_type spec_key_type(size_t i);
+const char *spec_key_help(size_t i);      /* one line */
+/* Value of key i in s: as text (enums by name, reals with %.17g then trimmed
+ * to the shortest form that reads back equal); as numbers for INT/REAL/ENUM. */
+void spec_key_text(const spec *s, size_t i, char *buf, size_t n);
+long spec_key_long(const spec *s, size_t i);    /* SPEC_INT (seed included), SPEC_ENUM index */
+double spec_key_double(const spec *s, size_t i);/* SPEC_REAL */
+
+/* Prints the key table (path, type, default, bounds, help) for --help. */
+void spec_print_keys(FILE *f);
+
+/* Names of enum values, for messages and output. */
+const char *spec_format_name(int format);
+const char *spec_normalize_name(int normalize);
+
+#endif
