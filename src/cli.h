@@ -1,0 +1,32 @@
+/* cli.h: what the command-line programs share -- error printing, the
+ * recorded command line, BLAS threads and the version strings of a run.
+ * This is the only part of libnn that knows about argv and stderr.
+ */
+#ifndef NN_CLI_H
+#define NN_CLI_H
+
+#include <stdio.h>
+
+#include "error.h"
+#include "results.h"
+
+/* Prints "PROG: MSG" on stderr. */
+void cli_error(const char *prog, const nn_error *err);
+
+/* argv joined with spaces, arguments quoted for a POSIX shell when needed;
+ * malloc'd, caller frees; NULL when out of memory. */
+char *cli_command_line(int argc, char **argv);
+
+/* Sets the BLAS thread count (0 = one per core) and returns the count in use. */
+long cli_set_threads(long threads);
+
+/* The CBLAS linked in, e.g. "OpenBLAS 0.3.21 (OpenBLAS 0.3.21 DYNAMIC_ARCH ...)". */
+const char *cli_blas_name(void);
+
+/* Fills r's version strings, host, created time and threads. */
+void cli_describe_run(results *r, long threads);
+
+/* Parses a whole decimal number in [lo, hi] from text; 0 on success. */
+int cli_parse_long(const char *text, long lo, long hi, long *out);
+
+#endif

@@ -54,12 +54,14 @@ int data_load_files(dataset *ds, const char *images, const char *labels, int for
 void data_free(dataset *ds);
 
 /* Mean and population standard deviation of all pixels of the given rows
- * (indices into ds), computed exactly from a 256-bin histogram. */
+ * (indices into ds), computed exactly from a 256-bin histogram.
+ * rows may be NULL: then the first nrows rows.  std is 0 when all pixels are equal. */
 void data_moments(const dataset *ds, const size_t *rows, size_t nrows,
                   double *mean, double *std);
 
 /* out[r * d + j] = lut[ds->x[rows[r] * d + j]] for r < nrows: the batch gather.
- * lut maps each byte value to its normalized value; out is (nrows, d). */
+ * lut maps each byte value to its normalized value; out is (nrows, d).
+ * rows may be NULL: then the first nrows rows. */
 void data_gather(const dataset *ds, const size_t *rows, size_t nrows,
                  const double lut[256], double *out);
 

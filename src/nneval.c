@@ -1,2 +1,231 @@
+/* nneval: evaluate the model saved in results files on the test split (or
+ * train/dev), print loss, accuracy and the confusion matrix, and record the
+ * test result in the file.  Argument handling and printing only.
+ */
 #include "config.h"
-int main(void) { return 1; }
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "data.h"
+#include "results.h"
+#include "spec.h"
+#include "train.h"
+
+static const char *prog = "nneval";
+
+static void usage(FILE *f) {
+  fprintf(f,
+          "Usage: nneval [OPTIONS] RESULT.h5 ...\n"
+          "Load the parameters and normalization saved in each results file, evaluate\n"
+          "them on the test split, print loss, accuracy and (for one file) the confusion\n"
+          "matrix, and store them under /test in the file.\n"
+          "\n"
+          "Options:\n"
+          "  -s, --split SPLIT   test (default), dev or train; only test is stored\n"
+          "  -d, --data DIR      read the data from DIR instead of the spec's data.dir\n"
+          "  -n, --no-store      do not write /test back into the file\n"
+          "  -j, --threads N     BLAS threads (0 = one per core)\n"
+          "  -q, --quiet         print errors only\n"
+          "  -h, --help          show this help\n"
+          "  -V, --version       show the version\n"
+          "\n"
+          "Exit status: 0 success, 1 a file could not be written, 2 bad command line or input.\n");
+}
+
+enum split { SPLIT_TEST, SPLIT_DEV, SPLIT_TRAIN };
+static const char *split_names[] = {"test", "dev", "train"};
+
+typedef struct options {
+  enum split split;
+  const char *data_dir;
+  int no_store, quiet, many;
+  long threads;
+} options;
+
+/* The data set last loaded, reused while consecutive files name the same files. */
+typedef struct data_cache {
+  dataset ds;
+  int loaded;
+} data_cache;
+
+static int check_crc(const char *what, const char *path, uint32_t got, uint32_t want,
+                     const char *file, nn_error *err) {
+  if (got == want) return NN_OK;
+  return nn_error_set(err, NN_BADINPUT,
+                      "%s: %s %s has crc32 %08x, but the model was trained with a file of "
+                      "crc32 %08x; use --data DIR to point at the original data",
+                      file, what, path, (unsigned)got, (unsigned)want);
+}
+
+static int load_split(const results *r, const options *opt, const char *file, data_cache *cache,
+                      nn_error *err) {
+  const char *dir = opt->data_dir ? opt->data_dir : r->spec.data.dir;
+  enum data_split which = opt->split == SPLIT_TEST ? DATA_TEST : DATA_TRAIN;
+  char images[DATA_PATH_MAX], labels[DATA_PATH_MAX];
+  int rc = data_find(dir, r->spec.data.format, which, images, labels, err);
+  if (rc) return rc;
+  if (!cache->loaded || strcmp(cache->ds.images_path, images) != 0 ||
+      strcmp(cache->ds.labels_path, labels) != 0) {
+    data_free(&cache->ds);
+    cache->loaded = 0;
+    if ((rc = data_load_files(&cache->ds, images, labels, r->spec.data.format, err))) return rc;
+    cache->loaded = 1;
+  }
+  const dataset *ds = &cache->ds;
+  if (which == DATA_TEST)
+    return check_crc("test images", ds->images_path, ds->images_crc32, r->test_images_crc32,
+                     file, err) ||
+                   check_crc("test labels", ds->labels_path, ds->labels_crc32,
+                             r->test_labels_crc32, file, err)
+               ? NN_BADINPUT
+               : NN_OK;
+  return check_crc("training images", ds->images_path, ds->images_crc32, r->train_images_crc32,
+                   file, err) ||
+                 check_crc("training labels", ds->labels_path, ds->labels_crc32,
+                           r->train_labels_crc32, file, err)
+             ? NN_BADINPUT
+             : NN_OK;
+}
+
+static void print_confusion(const long *confusion, size_t k) {
+  printf("confusion (rows: true class, columns: predicted class):\n      ");
+  for (size_t c = 0; c < k; c++) printf(" %6zu", c);
+  printf("\n");
+  for (size_t t = 0; t < k; t++) {
+    printf("  %3zu ", t);
+    for (size_t c = 0; c < k; c++) printf(" %6ld", confusion[t * k + c]);
+    printf("\n");
+  }
+}
+
+static int eval_file(const char *file, const options *opt, data_cache *cache, nn_error *err) {
+  results r;
+  train_buffers b = {0};
+  long *confusion = NULL;
+  results_init(&r);
+  int rc = results_read(&r, file, err);
+  if (rc) goto done;
+  if ((rc = load_split(&r, opt, file, cache, err))) goto done;
+  const dataset *ds = &cache->ds;
+  if (ds->d != r.model.d) {
+    rc = nn_error_set(err, NN_BADINPUT, "%s: the model takes %zu inputs, but %s has %zu pixels",
+                      file, r.model.d, ds->images_path, ds->d);
+    goto done;
+  }
+  const size_t *rows = NULL;
+  size_t n = ds->n;
+  if (opt->split != SPLIT_TEST) {
+    if (r.train_size + r.dev_size != ds->n) {
+      rc = nn_error_set(err, NN_BADINPUT, "%s: the split covers %zu images, but %s has %zu",
+                        file, r.train_size + r.dev_size, ds->images_path, ds->n);
+      goto done;
+    }
+    rows = opt->split == SPLIT_DEV ? r.dev_index : r.train_index;
+    n = opt->split == SPLIT_DEV ? r.dev_size : r.train_size;
+  }
+  confusion = calloc(r.model.k * r.model.k, sizeof *confusion);
+  if (!confusion) {
+    rc = nn_error_set(err, NN_FAIL, "out of memory");
+    goto done;
+  }
+  if ((rc = train_buffers_init(&b, &r.model, TRAIN_EVAL_CHUNK, err))) goto done;
+  double lut[256], loss, accuracy;
+  train_lut(&r, lut);
+  train_evaluate(&r.model, &b, ds, rows, n, lut, &loss, &accuracy, confusion);
+
+  if (!opt->quiet) {
+    printf("%s: %s loss %.6f accuracy %.4f (n = %zu)\n", file, split_names[opt->split], loss,
+           accuracy, n);
+    if (!opt->many) print_confusion(confusion, r.model.k);
+  }
+  if (opt->split == SPLIT_TEST && !opt->no_store) {
+    if (strcmp(r.status, "running") == 0) {
+      fprintf(stderr, "%s: %s: the run is still going; not storing /test\n", prog, file);
+      goto done;
+    }
+    free(r.confusion);
+    r.confusion = confusion;
+    confusion = NULL;
+    r.has_test = 1;
+    r.test_loss = loss;
+    r.test_accuracy = accuracy;
+    r.test_n = (long)n;
+    rc = results_write(&r, file, err);
+  }
+done:
+  free(confusion);
+  train_buffers_free(&b);
+  results_free(&r);
+  return rc;
+}
+
+int main(int argc, char **argv) {
+  static const struct option longopts[] = {
+      {"split", required_argument, NULL, 's'}, {"data", required_argument, NULL, 'd'},
+      {"no-store", no_argument, NULL, 'n'},    {"threads", required_argument, NULL, 'j'},
+      {"quiet", no_argument, NULL, 'q'},       {"help", no_argument, NULL, 'h'},
+      {"version", no_argument, NULL, 'V'},     {NULL, 0, NULL, 0}};
+  options opt = {0};
+  int c;
+  opterr = 0;
+  while ((c = getopt_long(argc, argv, ":s:d:nj:qhV", longopts, NULL)) != -1) {
+    switch (c) {
+    case 's':
+      if (strcmp(optarg, "test") == 0) opt.split = SPLIT_TEST;
+      else if (strcmp(optarg, "dev") == 0) opt.split = SPLIT_DEV;
+      else if (strcmp(optarg, "train") == 0) opt.split = SPLIT_TRAIN;
+      else {
+        fprintf(stderr, "%s: --split: expected train, dev or test, got '%s'\n", prog, optarg);
+        return 2;
+      }
+      break;
+    case 'd': opt.data_dir = optarg; break;
+    case 'n': opt.no_store = 1; break;
+    case 'j':
+      if (cli_parse_long(optarg, 0, 1024, &opt.threads)) {
+        fprintf(stderr, "%s: --threads: expected a whole number 0..1024, got '%s'\n", prog,
+                optarg);
+        return 2;
+      }
+      break;
+    case 'q': opt.quiet = 1; break;
+    case 'h': usage(stdout); return 0;
+    case 'V': printf("nneval %s (%s)\n", PACKAGE_VERSION, cli_blas_name()); return 0;
+    case ':':
+      fprintf(stderr, "%s: %s needs an argument; see nneval --help\n", prog, argv[optind - 1]);
+      return 2;
+    default:
+      fprintf(stderr, "%s: unknown option '%s'; see nneval --help\n", prog, argv[optind - 1]);
+      return 2;
+    }
+  }
+  if (optind >= argc) {
+    fprintf(stderr, "%s: no results file given; usage: nneval [OPTIONS] RESULT.h5 ...\n", prog);
+    return 2;
+  }
+  opt.many = argc - optind > 1;
+  results_quiet_hdf5();
+  cli_set_threads(opt.threads);
+
+  /* Every file is tried; the exit status is the worst of them. */
+  int worst = NN_OK;
+  data_cache cache = {0};
+  for (int i = optind; i < argc; i++) {
+    nn_error err = {0};
+    int rc = eval_file(argv[i], &opt, &cache, &err);
+    if (rc) {
+      cli_error(prog, &err);
+      if (rc > worst) worst = rc;
+    }
+  }
+  data_free(&cache.ds);
+  if (fflush(stdout) != 0 && worst == NN_OK) {
+    fprintf(stderr, "%s: error writing to standard output\n", prog);
+    worst = NN_FAIL;
+  }
+  return worst;
+}

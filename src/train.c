@@ -1,3 +1,245 @@
-/* src/train.c: placeholder while being written. */
+/* train.c: the reference experiment's algorithm around the model (see
+ * train.h): split, normalization, SGD epochs, evaluation, and the run loop
+ * that saves after every epoch.  It prints nothing; callers get hooks.
+ */
 #include "config.h"
-extern int nn_placeholder_train;
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <gsl/gsl_randist.h>
+#include <gsl/gsl_rng.h>
+
+#include "train.h"
+
+double train_now(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+int train_buffers_init(train_buffers *b, const mlp *m, size_t cap, nn_error *err) {
+  memset(b, 0, sizeof *b);
+  b->cap = cap;
+  b->d = m->d;
+  b->x = malloc(cap * m->d * sizeof *b->x);
+  if (!b->x) {
+    memset(b, 0, sizeof *b);
+    return nn_error_set(err, NN_FAIL, "out of memory for a batch of %zu rows", cap);
+  }
+  int rc = mlp_work_init(&b->work, m, cap, err);
+  if (rc) train_buffers_free(b);
+  return rc;
+}
+
+void train_buffers_free(train_buffers *b) {
+  if (!b) return;
+  free(b->x);
+  mlp_work_free(&b->work);
+  memset(b, 0, sizeof *b);
+}
+
+void train_lut(const results *r, double lut[256]) {
+  switch (r->spec.data.normalize) {
+  case SPEC_NORM_STANDARDIZE: data_lut(lut, r->mean, r->std); break;
+  case SPEC_NORM_SCALE: data_lut(lut, 0.0, 255.0); break;
+  default: data_lut(lut, 0.0, 1.0); break;
+  }
+}
+
+/* "FILE:LINE:COL: KEY: " for messages about a key that the data contradicts. */
+static int spec_vs_data(nn_error *err, const spec *s, const char *key, const char *fmt,
+                        long a, long b) {
+  char where[2 * SPEC_PATH_MAX], what[256];
+  spec_where(s, key, where, sizeof where);
+  snprintf(what, sizeof what, fmt, a, b);
+  return nn_error_set(err, NN_BADINPUT, "%s: %s: %s", where, key, what);
+}
+
+int train_begin(results *r, const dataset *train, const dataset *test, nn_error *err) {
+  const spec *s = &r->spec;
+  const long n = (long)train->n;
+  if (s->data.dev_size >= n)
+    return spec_vs_data(err, s, "data.dev_size",
+                        "expected fewer than the %ld training images, got %ld", n,
+                        s->data.dev_size);
+  if (s->train.batch > n - s->data.dev_size)
+    return spec_vs_data(err, s, "train.batch",
+                        "expected at most the train split (%ld images), got %ld",
+                        n - s->data.dev_size, s->train.batch);
+  if (test->d != train->d)
+    return nn_error_set(err, NN_BADINPUT, "%s: images have %zu pixels, but those of %s have %zu",
+                        test->images_path, test->d, train->images_path, train->d);
+
+  r->train_size = train->n - (size_t)s->data.dev_size;
+  r->dev_size = (size_t)s->data.dev_size;
+  r->test_size = test->n;
+  snprintf(r->train_images, sizeof r->train_images, "%s", train->images_path);
+  snprintf(r->train_labels, sizeof r->train_labels, "%s", train->labels_path);
+  snprintf(r->test_images, sizeof r->test_images, "%s", test->images_path);
+  snprintf(r->test_labels, sizeof r->test_labels, "%s", test->labels_path);
+  r->train_images_crc32 = train->images_crc32;
+  r->train_labels_crc32 = train->labels_crc32;
+  r->test_images_crc32 = test->images_crc32;
+  r->test_labels_crc32 = test->labels_crc32;
+
+  size_t *perm = malloc(train->n * sizeof *perm);
+  r->train_index = malloc((r->train_size ? r->train_size : 1) * sizeof *r->train_index);
+  r->dev_index = malloc((r->dev_size ? r->dev_size : 1) * sizeof *r->dev_index);
+  gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
+  int rc = NN_OK;
+  if (!perm || !r->train_index || !r->dev_index || !rng) {
+    rc = nn_error_set(err, NN_FAIL, "out of memory for the split of %zu images", train->n);
+    goto done;
+  }
+  /* One RNG stream, in this order: the permutation, then W1, then W2. */
+  gsl_rng_set(rng, s->seed);
+  for (size_t i = 0; i < train->n; i++) perm[i] = i;
+  gsl_ran_shuffle(rng, perm, train->n, sizeof *perm);
+  memcpy(r->dev_index, perm, r->dev_size * sizeof *perm);
+  memcpy(r->train_index, perm + r->dev_size, r->train_size * sizeof *perm);
+
+  data_moments(train, r->train_index, r->train_size, &r->mean, &r->std);
+  if (s->data.normalize == SPEC_NORM_STANDARDIZE && !(r->std > 0.0)) {
+    char where[2 * SPEC_PATH_MAX];
+    spec_where(s, "data.normalize", where, sizeof where);
+    rc = nn_error_set(err, NN_BADINPUT,
+                      "%s: data.normalize: the train split's pixels are all %g (standard "
+                      "deviation 0); expected scale or none",
+                      where, r->mean);
+    goto done;
+  }
+  rc = mlp_init(&r->model, train->d, (size_t)s->model.hidden, DATA_CLASSES, err);
+  if (rc) goto done;
+  mlp_randomize(&r->model, rng);
+done:
+  if (rng) gsl_rng_free(rng);
+  free(perm);
+  return rc;
+}
+
+void train_evaluate(const mlp *m, train_buffers *b, const dataset *ds, const size_t *rows,
+                    size_t nrows, const double lut[256], double *loss, double *accuracy,
+                    long *confusion) {
+  const size_t chunk = b->cap < TRAIN_EVAL_CHUNK ? b->cap : TRAIN_EVAL_CHUNK;
+  size_t index[TRAIN_EVAL_CHUNK];
+  double total = 0.0;
+  size_t correct = 0;
+  if (confusion) memset(confusion, 0, m->k * m->k * sizeof *confusion);
+  uint8_t labels[TRAIN_EVAL_CHUNK];
+  for (size_t start = 0; start < nrows; start += chunk) {
+    const size_t n = nrows - start < chunk ? nrows - start : chunk;
+    const size_t *sel = rows ? rows + start : index;
+    if (!rows)
+      for (size_t i = 0; i < n; i++) index[i] = start + i;
+    for (size_t i = 0; i < n; i++) labels[i] = ds->y[sel[i]];
+    data_gather(ds, sel, n, lut, b->x);
+    gsl_matrix_view X = gsl_matrix_view_array(b->x, n, m->d);
+    total += mlp_forward(m, &b->work, &X.matrix, labels, &correct, confusion);
+  }
+  *loss = nrows ? total / (double)nrows : 0.0;
+  *accuracy = nrows ? (double)correct / (double)nrows : 0.0;
+}
+
+/* One pass of mini-batch SGD over the train split, batches taken in order. */
+static double train_epoch(results *r, train_buffers *b, mlp *grad, const dataset *train,
+                          const double lut[256], uint8_t *labels) {
+  const spec *s = &r->spec;
+  const size_t B = (size_t)s->train.batch;
+  double last = 0.0;
+  for (size_t start = 0; start < r->train_size; start += B) {
+    const size_t n = r->train_size - start < B ? r->train_size - start : B;
+    const size_t *sel = r->train_index + start;
+    for (size_t i = 0; i < n; i++) labels[i] = train->y[sel[i]];
+    data_gather(train, sel, n, lut, b->x);
+    gsl_matrix_view X = gsl_matrix_view_array(b->x, n, r->model.d);
+    last = mlp_gradient(&r->model, &b->work, &X.matrix, labels, s->train.lambda, grad);
+    if (!isfinite(last)) return last;
+    mlp_step(&r->model, grad, s->train.lr);
+  }
+  return last;
+}
+
+void train_utc_now(char *buf, size_t n) {
+  time_t t = time(NULL);
+  struct tm tm;
+  gmtime_r(&t, &tm);
+  strftime(buf, n, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+int train_run(results *r, const dataset *train, const dataset *test, const char *path,
+              const train_hooks *hooks, nn_error *err) {
+  const spec *s = &r->spec;
+  const size_t B = (size_t)s->train.batch;
+  const size_t cap = B > TRAIN_EVAL_CHUNK ? B : TRAIN_EVAL_CHUNK;
+  train_buffers b;
+  mlp grad;
+  double lut[256];
+  uint8_t *labels = malloc(cap);
+  int rc = train_buffers_init(&b, &r->model, cap, err);
+  if (rc) {
+    free(labels);
+    return rc;
+  }
+  rc = mlp_init(&grad, r->model.d, r->model.h, r->model.k, err);
+  if (!rc && !labels) rc = nn_error_set(err, NN_FAIL, "out of memory for %zu labels", cap);
+  if (rc) goto done;
+  train_lut(r, lut);
+
+  snprintf(r->status, sizeof r->status, "running");
+  if (r->epochs_done == 0 && (rc = results_write(r, path, err))) goto done;
+
+  for (long e = (long)r->epochs_done + 1; e <= s->train.epochs; e++) {
+    const double t0 = train_now();
+    results_epoch row = {.epoch = e};
+    double last = train_epoch(r, &b, &grad, train, lut, labels);
+    if (isfinite(last) && mlp_finite(&r->model)) {
+      train_evaluate(&r->model, &b, train, r->train_index, r->train_size, lut,
+                     &row.train_loss, &row.train_accuracy, NULL);
+      train_evaluate(&r->model, &b, train, r->dev_index, r->dev_size, lut, &row.dev_loss,
+                     &row.dev_accuracy, NULL);
+      row.objective = row.train_loss + s->train.lambda * mlp_l2(&r->model);
+    } else {
+      row.train_loss = row.objective = NAN;
+    }
+    if (!isfinite(row.objective) || !isfinite(row.dev_loss)) {
+      snprintf(r->status, sizeof r->status, "diverged");
+      train_utc_now(r->finished, sizeof r->finished);
+      int wrc = results_write(r, path, err);
+      if (!wrc)
+        rc = nn_error_set(err, NN_FAIL,
+                          "%s: diverged in epoch %ld (the loss is not finite); try a smaller "
+                          "learning rate than train.lr=%g",
+                          path, e, s->train.lr);
+      else
+        rc = wrc;
+      goto done;
+    }
+    row.seconds = train_now() - t0;
+    if ((rc = results_add_epoch(r, &row, err))) goto done;
+    if ((rc = results_write(r, path, err))) goto done;
+    if (hooks && hooks->epoch_done) hooks->epoch_done(r, hooks->ctx);
+  }
+
+  /* Final test: the model as saved, on the test images. */
+  free(r->confusion);
+  r->confusion = calloc(r->model.k * r->model.k, sizeof *r->confusion);
+  if (!r->confusion) {
+    rc = nn_error_set(err, NN_FAIL, "out of memory");
+    goto done;
+  }
+  train_evaluate(&r->model, &b, test, NULL, test->n, lut, &r->test_loss, &r->test_accuracy,
+                 r->confusion);
+  r->test_n = (long)test->n;
+  r->has_test = 1;
+  snprintf(r->status, sizeof r->status, "complete");
+  train_utc_now(r->finished, sizeof r->finished);
+  rc = results_write(r, path, err);
+done:
+  mlp_free(&grad);
+  train_buffers_free(&b);
+  free(labels);
+  return rc;
+}

@@ -1,2 +1,142 @@
 #!/bin/sh
-exit 77
+# tests/cli.sh: nnrun and nneval from the command line -- exit codes, the
+# exact error messages of the spec fixtures, and whole runs on a tiny CSV data
+# set made here (no MNIST needed).
+. "$top_srcdir/tests/setup.sh"
+
+# ---- a tiny CSV data set: 16 pixels, 10 classes, 200 train and 50 test images
+make_csv() { # make_csv N SEED DIR SUFFIX
+  awk -v n="$1" -v seed="$2" -v imgs="$3/images_$4.csv" -v labs="$3/labels_$4.csv" 'BEGIN {
+    for (i = 0; i < n; i++) {
+      c = (i * 7 + seed) % 10; line = ""
+      for (j = 0; j < 16; j++) {
+        v = ((j == c || j == c + 6) ? 200 : 0) + (i * 31 + j * 13 + seed) % 40
+        line = line (j ? "," : "") v
+      }
+      print line > imgs; print c > labs
+    }
+  }'
+}
+mkdir -p "$tmp/tiny"
+make_csv 200 1 "$tmp/tiny" train
+make_csv 50 3 "$tmp/tiny" test
+cat >"$tmp/tiny.yaml" <<EOT
+name: tiny
+seed: 3
+data: {dir: $tmp/tiny, format: csv, dev_size: 50}
+model: {hidden: 8}
+train: {epochs: 4, batch: 25, lr: 2.0, lambda: 0.001}
+output: {dir: $tmp/runs}
+EOT
+
+# ---- options
+expect 0 "$NNRUN" --help && expect_in "$tmp/out" "Spec keys:" && expect_in "$tmp/out" "train.lr"
+expect 0 "$NNRUN" --version && expect_in "$tmp/out" "nnrun "
+expect 0 "$NNEVAL" --help && expect_in "$tmp/out" "--split"
+expect 2 "$NNRUN" && expect_err "nnrun: no spec file given; usage: nnrun [OPTIONS] SPEC.yaml [KEY=VALUE ...]"
+expect 2 "$NNRUN" --bogus "$tmp/tiny.yaml" && expect_err "nnrun: unknown option '--bogus'; see nnrun --help"
+expect 2 "$NNRUN" "$tmp/tiny.yaml" -o && expect_err "nnrun: -o needs an argument; see nnrun --help"
+expect 2 "$NNRUN" "$tmp/nonexistent.yaml"
+expect_in "$tmp/err" "$tmp/nonexistent.yaml"
+expect 2 "$NNEVAL" && expect_err "nneval: no results file given; usage: nneval [OPTIONS] RESULT.h5 ..."
+expect 2 "$NNEVAL" --split nope x.h5 && expect_err "nneval: --split: expected train, dev or test, got 'nope'"
+
+# ---- every bad spec fixture: exit 2, its exact one-line message, nothing written
+cd "$top_srcdir"
+for spec in tests/specs/bad/*.yaml; do
+  msg=$(cat "${spec%.yaml}.msg")
+  expect 2 "$NNRUN" --dry-run "$spec" output.dir="$tmp/bad-runs" && expect_err "$msg" || echo "  in $spec" >&2
+done
+# ---- bad overrides on a valid spec
+tab=$(printf '\t')
+while IFS="$tab" read -r arg msg; do
+  [ -n "$arg" ] || continue
+  expect 2 "$NNRUN" --dry-run "$tmp/tiny.yaml" "$arg" && expect_err "nnrun: $msg" || echo "  for $arg" >&2
+done <tests/specs/bad-overrides.txt
+[ ! -e "$tmp/bad-runs" ] && pass || fail "a rejected spec created $tmp/bad-runs"
+cd "$tmp"
+
+# ---- dry run: the resolved spec as YAML, which reads back to itself
+expect 0 "$NNRUN" --dry-run "$tmp/tiny.yaml" train.lr=0.5
+cp "$tmp/out" "$tmp/resolved.yaml"
+expect_in "$tmp/resolved.yaml" "lr: 0.5"
+expect 0 "$NNRUN" --dry-run "$tmp/resolved.yaml"
+cmp -s "$tmp/out" "$tmp/resolved.yaml" && pass || fail "dry-run output does not read back to itself"
+[ ! -e "$tmp/runs" ] && pass || fail "--dry-run wrote $tmp/runs"
+
+# ---- data problems: named, exit 2, before any work
+expect 2 "$NNRUN" "$tmp/tiny.yaml" data.dir="$tmp/nowhere"
+expect_in "$tmp/err" "make data"
+mkdir -p "$tmp/short"
+cp "$tmp/tiny/"*.csv "$tmp/short/"
+sed -i '5s/,[0-9]*$//' "$tmp/short/images_train.csv"
+expect 2 "$NNRUN" "$tmp/tiny.yaml" data.dir="$tmp/short" && expect_in "$tmp/err" "images_train.csv"
+expect_in "$tmp/err" "line 5"
+expect 2 "$NNRUN" "$tmp/tiny.yaml" train.batch=151 &&
+  expect_err "nnrun: command line 'train.batch=151': train.batch: expected at most the train split (150 images), got 151"
+expect 2 "$NNRUN" "$tmp/tiny.yaml" data.dev_size=200 &&
+  expect_err "nnrun: command line 'data.dev_size=200': data.dev_size: expected fewer than the 200 training images, got 200"
+expect 2 "$NNRUN" "$tmp/tiny.yaml" -o "$tmp/no/such/dir/x.h5" &&
+  expect_err "nnrun: cannot write $tmp/no/such/dir/x.h5: no such directory $tmp/no/such/dir"
+[ ! -e "$tmp/runs" ] && pass || fail "a rejected run created $tmp/runs"
+
+# ---- a whole run: the file, its layout, and no temporary left behind
+expect 0 "$NNRUN" "$tmp/tiny.yaml"
+expect_in "$tmp/out" "epoch   4/4"
+f=$tmp/runs/tiny.h5
+[ -f "$f" ] && pass || fail "no $f"
+[ -z "$(ls "$tmp/runs" | grep -v '^tiny.h5$')" ] && pass || fail "stray files in runs/: $(ls "$tmp/runs")"
+h5ls -r "$f" >"$tmp/ls"
+for obj in "/data/dev_index" "/data/train_index" "/metrics/dev_accuracy" "/metrics/objective" \
+  "/metrics/seconds" "/model/W1" "/model/b1" "/model/W2" "/model/b2" "/spec" \
+  "/test/accuracy" "/test/confusion" "/test/loss" "/test/n"; do
+  expect_in "$tmp/ls" "$obj "
+done
+expect_in "$tmp/ls" "/model/W1                Dataset {16, 8}"
+expect_in "$tmp/ls" "/metrics/epoch            Dataset {4}"
+expect_in "$tmp/ls" "/data/train_index        Dataset {150}"
+[ "$(h5value "$f" /test/n)" = 50 ] && pass || fail "/test/n is $(h5value "$f" /test/n)"
+"$H5DUMP" -a /status "$f" | grep -q '"complete"' && pass || fail "status is not complete"
+
+# ---- a complete run is not replaced without --force
+expect 2 "$NNRUN" "$tmp/tiny.yaml" &&
+  expect_err "nnrun: $f holds a complete run; use --force to replace it or -o to write elsewhere"
+echo "not hdf5" >"$tmp/foreign.h5"
+expect 2 "$NNRUN" "$tmp/tiny.yaml" -o "$tmp/foreign.h5" && expect_in "$tmp/err" "is not an nnrun results file"
+[ "$(cat "$tmp/foreign.h5")" = "not hdf5" ] && pass || fail "a foreign file was overwritten"
+
+# ---- determinism: the same spec twice gives the same weights and metrics
+expect 0 "$NNRUN" -q --force "$tmp/tiny.yaml" -o "$tmp/again.h5"
+for obj in /model/W1 /model/b1 /model/W2 /model/b2 /metrics/train_loss /metrics/dev_accuracy \
+  /metrics/objective /test/confusion; do
+  "$H5DIFF" "$f" "$tmp/again.h5" "$obj" >/dev/null && pass || fail "$obj differs between two runs"
+done
+
+# ---- nneval reproduces what nnrun recorded, exactly
+cp "$f" "$tmp/copy.h5"
+before=$(h5value "$f" /test/accuracy)
+expect 0 "$NNEVAL" "$tmp/copy.h5" && expect_in "$tmp/out" "confusion"
+[ "$(h5value "$tmp/copy.h5" /test/accuracy)" = "$before" ] && pass || fail "nneval changed /test/accuracy"
+"$H5DIFF" "$f" "$tmp/copy.h5" /test >/dev/null && pass || fail "nneval's /test differs from nnrun's"
+cp "$f" "$tmp/nostore.h5"
+expect 0 "$NNEVAL" --no-store --split dev "$tmp/nostore.h5" && expect_in "$tmp/out" "dev loss"
+cmp -s "$f" "$tmp/nostore.h5" && pass || fail "--no-store changed the file"
+expect 0 "$NNEVAL" -n "$f" "$tmp/again.h5"
+[ "$(wc -l <"$tmp/out")" -eq 2 ] && pass || fail "two files should give two lines"
+expect 2 "$NNEVAL" "$tmp/foreign.h5" && expect_in "$tmp/err" "$tmp/foreign.h5"
+expect 2 "$NNEVAL" "$tmp/missing.h5" && expect_in "$tmp/err" "$tmp/missing.h5"
+expect 2 "$NNEVAL" -n "$f" "$tmp/missing.h5"  # the good file is still evaluated
+[ "$(wc -l <"$tmp/out")" -eq 1 ] && pass || fail "the good file was not reported"
+
+# ---- zero epochs: the initial model, saved and tested
+expect 0 "$NNRUN" -q "$tmp/tiny.yaml" train.epochs=0 -o "$tmp/zero.h5"
+h5ls -r "$tmp/zero.h5" >"$tmp/ls"
+expect_in "$tmp/ls" "/metrics/epoch            Dataset {0}"
+expect_in "$tmp/ls" "/test/accuracy"
+
+# ---- divergence: status diverged, exit 1, a hint
+expect 1 "$NNRUN" -q "$tmp/tiny.yaml" train.lr=1e300 -o "$tmp/diverged.h5"
+expect_in "$tmp/err" "smaller learning rate"
+"$H5DUMP" -a /status "$tmp/diverged.h5" | grep -q '"diverged"' && pass || fail "status is not diverged"
+
+finish

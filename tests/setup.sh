@@ -1,0 +1,72 @@
+# tests/setup.sh: sourced by the shell test drivers.  Finds the programs and
+# gives a scratch folder and a few assertion helpers; every failure is loud.
+set -eu
+: "${top_srcdir:?run through make check}" "${top_builddir:?run through make check}"
+NNRUN=$top_builddir/src/nnrun
+NNEVAL=$top_builddir/src/nneval
+H5DUMP=${H5DUMP:-h5dump}
+H5DIFF=${H5DIFF:-h5diff}
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/nnrun-test.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+failures=0
+checks=0
+
+fail() { echo "FAIL: $*" >&2; failures=$((failures + 1)); }
+pass() { checks=$((checks + 1)); }
+
+# expect CODE CMD...: runs CMD, captures stdout/stderr in $tmp/out, $tmp/err.
+expect() {
+  want=$1; shift
+  set +e
+  "$@" >"$tmp/out" 2>"$tmp/err"
+  got=$?
+  set -e
+  if [ "$got" -ne "$want" ]; then
+    fail "exit $got (expected $want): $*"
+    sed 's/^/  stderr: /' "$tmp/err" | head -5 >&2
+    return 1
+  fi
+  pass
+}
+
+# expect_err TEXT: the captured stderr is exactly one line equal to TEXT.
+expect_err() {
+  if [ "$(cat "$tmp/err")" != "$1" ] || [ "$(wc -l <"$tmp/err")" -ne 1 ]; then
+    fail "stderr differs"
+    echo "  expected: $1" >&2
+    sed 's/^/  got:      /' "$tmp/err" >&2
+    return 1
+  fi
+  pass
+}
+
+# expect_in FILE TEXT: FILE contains TEXT.
+expect_in() {
+  if ! grep -qF -- "$2" "$1"; then
+    fail "$(basename "$1") lacks '$2'"
+    head -5 "$1" | sed 's/^/  got: /' >&2
+    return 1
+  fi
+  pass
+}
+
+# h5value FILE DATASET: the value(s) of a dataset as h5dump prints them.
+h5value() {
+  "$H5DUMP" -d "$2" -y -w 0 "$1" | sed -n '/DATA {/,/}/p' | sed '1d;$d' | tr -d ' \n'
+}
+
+# The mnist folder: the build's or the source's data/mnist, or $MNIST_DIR.
+find_mnist() {
+  for d in "${MNIST_DIR:-}" "$top_builddir/data/mnist" "$top_srcdir/data/mnist"; do
+    if [ -n "$d" ] && [ -f "$d/train-images-idx3-ubyte" -o -f "$d/train-images-idx3-ubyte.gz" ]; then
+      echo "$d"
+      return 0
+    fi
+  done
+  return 1
+}
+
+finish() {
+  echo "$checks checks, $failures failed"
+  [ "$failures" -eq 0 ]
+}
