@@ -77,11 +77,13 @@ long cli_set_threads(long threads) {
 const char *cli_blas_name(void) {
   static char name[RESULTS_TEXT_MAX];
 #ifdef HAVE_OPENBLAS_GET_CONFIG
-  snprintf(name, sizeof name, "%s (%s)", NN_CBLAS_NAME, openblas_get_config());
+  /* "OpenBLAS 0.3.21 DYNAMIC_ARCH NO_AFFINITY Zen MAX_THREADS=64 " */
+  snprintf(name, sizeof name, "%s", openblas_get_config());
 #else
   snprintf(name, sizeof name, "%s", NN_CBLAS_NAME);
 #endif
-  /* openblas_get_config() ends with a space */
+  size_t n = strlen(name);
+  while (n > 0 && name[n - 1] == ' ') name[--n] = '\0';
   return name;
 }
 

@@ -184,12 +184,13 @@ int main(int argc, char **argv) {
     goto done;
   }
 
-  if (!opt.output && (rc = make_dirs(r.spec.output.dir, &err))) goto fail;
-  if ((rc = check_output(path, opt.force, opt.quiet, &err))) goto fail;
   if ((rc = data_load(&train, r.spec.data.dir, r.spec.data.format, DATA_TRAIN, &err)) ||
       (rc = data_load(&test, r.spec.data.dir, r.spec.data.format, DATA_TEST, &err)))
     goto fail;
   if ((rc = train_begin(&r, &train, &test, &err))) goto fail;
+  /* Only a valid run creates output.dir. */
+  if (!opt.output && (rc = make_dirs(r.spec.output.dir, &err))) goto fail;
+  if ((rc = check_output(path, opt.force, opt.quiet, &err))) goto fail;
 
   const long threads = cli_set_threads(r.spec.train.threads);
   cli_describe_run(&r, threads);

@@ -50,6 +50,15 @@ expect_in() {
   pass
 }
 
+# expect_re FILE REGEX: a line of FILE matches the extended REGEX.
+expect_re() {
+  if ! grep -qE -- "$2" "$1"; then
+    fail "$(basename "$1") has no line matching '$2'"
+    return 1
+  fi
+  pass
+}
+
 # h5value FILE DATASET: the value(s) of a dataset as h5dump prints them.
 h5value() {
   "$H5DUMP" -d "$2" -y -w 0 "$1" | sed -n '/DATA {/,/}/p' | sed '1d;$d' | tr -d ' \n'
