@@ -1,3 +1,1085 @@
-/* src/results.c: placeholder while being written. */
+/* results.c: the HDF5 results file (layout in results.h) -- the atomic writer,
+ * the checking reader and the in-memory struct.  Not here: deciding what a run
+ * records or when (train.c, nnrun.c); nothing here prints or exits.
+ *
+ * Representation choices (readers of the file rely on them):
+ *   strings   fixed-length, NUL-terminated UTF-8 scalars (the reader also
+ *             accepts variable-length strings, as h5py writes them);
+ *   integers  int64 little-endian, except the *_crc32 attributes of /data,
+ *             which are uint32 and the index datasets, which are uint64;
+ *   reals     IEEE float64 little-endian; datasets contiguous, uncompressed.
+ */
 #include "config.h"
-extern int nn_placeholder_results;
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <hdf5.h>
+
+#include "results.h"
+
+/* size_t as HDF5 sees it in memory. */
+#define NATIVE_SIZE_T (sizeof(size_t) == 8 ? H5T_NATIVE_UINT64 : H5T_NATIVE_UINT32)
+
+#define METRIC_COLUMNS 6
+static const char *const metric_names[METRIC_COLUMNS] = {
+    "train_loss", "train_accuracy", "dev_loss", "dev_accuracy", "objective", "seconds"};
+static const char *const metric_paths[METRIC_COLUMNS] = {
+    "/metrics/train_loss", "/metrics/train_accuracy", "/metrics/dev_loss",
+    "/metrics/dev_accuracy", "/metrics/objective", "/metrics/seconds"};
+
+static double *metric_field(results_epoch *row, int c) {
+  switch (c) {
+    case 0: return &row->train_loss;
+    case 1: return &row->train_accuracy;
+    case 2: return &row->dev_loss;
+    case 3: return &row->dev_accuracy;
+    case 4: return &row->objective;
+    default: return &row->seconds;
+  }
+}
+
+/* ------------------------------------------------------------- the struct */
+
+void results_init(results *r) {
+  memset(r, 0, sizeof *r);
+  snprintf(r->status, sizeof r->status, "running");
+  spec_defaults(&r->spec);
+}
+
+void results_free(results *r) {
+  if (!r) return;
+  mlp_free(&r->model);
+  free(r->command_line);
+  free(r->train_index);
+  free(r->dev_index);
+  free(r->metrics);
+  free(r->confusion);
+  results_init(r);
+}
+
+int results_add_epoch(results *r, const results_epoch *row, nn_error *err) {
+  if (r->epochs_done == r->epochs_cap) {
+    size_t cap = r->epochs_cap ? 2 * r->epochs_cap : 16;
+    results_epoch *m = cap < SIZE_MAX / sizeof *m ? realloc(r->metrics, cap * sizeof *m) : NULL;
+    if (!m) return nn_error_set(err, NN_FAIL, "results: out of memory for %zu epochs", cap);
+    r->metrics = m;
+    r->epochs_cap = cap;
+  }
+  r->metrics[r->epochs_done++] = *row;
+  return NN_OK;
+}
+
+void results_quiet_hdf5(void) {
+  static int done;
+  if (!done) {
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+    done = 1;
+  }
+}
+
+/* A file access property list: 1.8-compatible object formats (dense attribute
+ * storage for a long command line), and no failure where file locks are not
+ * supported (NFS).  Negative on failure. */
+static hid_t make_fapl(void) {
+  hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
+  if (fapl < 0) return -1;
+#if H5_VERSION_GE(1, 10, 2)
+  if (H5Pset_libver_bounds(fapl, H5F_LIBVER_V18, H5F_LIBVER_V18) < 0) goto fail;
+#endif
+#if H5_VERSION_GE(1, 10, 7)
+  if (H5Pset_file_locking(fapl, 1, 1) < 0) goto fail;
+#endif
+  return fapl;
+fail:
+  H5Pclose(fapl);
+  return -1;
+}
+
+/* ================================================================ writer
+ * Each helper returns 0 or -1; on -1 the caller names the object that failed. */
+
+/* A fixed-length NUL-terminated UTF-8 string type for s. */
+static hid_t string_type(const char *s) {
+  hid_t t = H5Tcopy(H5T_C_S1);
+  if (t < 0) return -1;
+  if (H5Tset_size(t, strlen(s) + 1) < 0 || H5Tset_strpad(t, H5T_STR_NULLTERM) < 0 ||
+      H5Tset_cset(t, H5T_CSET_UTF8) < 0) {
+    H5Tclose(t);
+    return -1;
+  }
+  return t;
+}
+
+static int write_attr(hid_t loc, const char *name, hid_t ftype, hid_t mtype, const void *buf) {
+  int rc = -1;
+  hid_t space = -1, attr = -1;
+  if ((space = H5Screate(H5S_SCALAR)) < 0) goto done;
+  if ((attr = H5Acreate2(loc, name, ftype, space, H5P_DEFAULT, H5P_DEFAULT)) < 0) goto done;
+  if (H5Awrite(attr, mtype, buf) < 0) goto done;
+  rc = 0;
+done:
+  if (attr >= 0 && H5Aclose(attr) < 0) rc = -1;
+  if (space >= 0 && H5Sclose(space) < 0) rc = -1;
+  return rc;
+}
+
+static int write_attr_str(hid_t loc, const char *name, const char *s) {
+  if (!s) s = "";
+  hid_t t = string_type(s);
+  if (t < 0) return -1;
+  int rc = write_attr(loc, name, t, t, s);
+  if (H5Tclose(t) < 0) rc = -1;
+  return rc;
+}
+
+static int write_attr_i64(hid_t loc, const char *name, long long v) {
+  return write_attr(loc, name, H5T_STD_I64LE, H5T_NATIVE_LLONG, &v);
+}
+
+static int write_attr_f64(hid_t loc, const char *name, double v) {
+  return write_attr(loc, name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &v);
+}
+
+static int write_attr_u32(hid_t loc, const char *name, uint32_t v) {
+  return write_attr(loc, name, H5T_STD_U32LE, H5T_NATIVE_UINT32, &v);
+}
+
+/* Creation properties of every dataset and group: no modification times, so
+ * that the same content gives the same bytes (cmp works on results files). */
+typedef struct wprops {
+  hid_t fcpl, dcpl, gcpl;  /* the file's (for the root group), datasets', groups' */
+} wprops;
+
+/* A contiguous dataset of rank 0 (scalar), 1 or 2; buf may be NULL when it
+ * holds no elements. */
+static int write_dset(const wprops *p, hid_t loc, const char *name, hid_t ftype, hid_t mtype,
+                      int rank, const hsize_t *dims, const void *buf) {
+  int rc = -1;
+  hid_t space = -1, dset = -1;
+  hsize_t n = 1;
+  for (int i = 0; i < rank; i++) n *= dims[i];
+  space = rank ? H5Screate_simple(rank, dims, NULL) : H5Screate(H5S_SCALAR);
+  if (space < 0) goto done;
+  dset = H5Dcreate2(loc, name, ftype, space, H5P_DEFAULT, p->dcpl, H5P_DEFAULT);
+  if (dset < 0) goto done;
+  if (n > 0 && H5Dwrite(dset, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) < 0) goto done;
+  rc = 0;
+done:
+  if (dset >= 0 && H5Dclose(dset) < 0) rc = -1;
+  if (space >= 0 && H5Sclose(space) < 0) rc = -1;
+  return rc;
+}
+
+static int write_matrix(const wprops *p, hid_t loc, const char *name, const gsl_matrix *M) {
+  hsize_t dims[2] = {M->size1, M->size2};
+  if (M->tda == M->size2)
+    return write_dset(p, loc, name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 2, dims, M->data);
+  double *tmp = malloc(M->size1 * M->size2 * sizeof *tmp + 1);
+  if (!tmp) return -1;
+  for (size_t i = 0; i < M->size1; i++)
+    memcpy(tmp + i * M->size2, M->data + i * M->tda, M->size2 * sizeof *tmp);
+  int rc = write_dset(p, loc, name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 2, dims, tmp);
+  free(tmp);
+  return rc;
+}
+
+static int write_vector(const wprops *p, hid_t loc, const char *name, const gsl_vector *v) {
+  hsize_t dims[1] = {v->size};
+  if (v->stride == 1)
+    return write_dset(p, loc, name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 1, dims, v->data);
+  double *tmp = malloc(v->size * sizeof *tmp + 1);
+  if (!tmp) return -1;
+  for (size_t i = 0; i < v->size; i++) tmp[i] = v->data[i * v->stride];
+  int rc = write_dset(p, loc, name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 1, dims, tmp);
+  free(tmp);
+  return rc;
+}
+
+static int write_root(hid_t f, const results *r, const char **what) {
+  *what = "root attributes";
+  if (write_attr_str(f, "format", RESULTS_FORMAT) < 0 ||
+      write_attr_i64(f, "format_version", RESULTS_FORMAT_VERSION) < 0 ||
+      write_attr_str(f, "status", r->status) < 0 ||
+      write_attr_str(f, "created", r->created) < 0 ||
+      write_attr_str(f, "finished", r->finished) < 0 ||
+      write_attr_str(f, "nnrun_version", r->nnrun_version) < 0 ||
+      write_attr_str(f, "hdf5_version", r->hdf5_version) < 0 ||
+      write_attr_str(f, "gsl_version", r->gsl_version) < 0 ||
+      write_attr_str(f, "blas", r->blas) < 0 ||
+      write_attr_i64(f, "threads", r->threads) < 0 ||
+      write_attr_str(f, "host", r->host) < 0 ||
+      write_attr_str(f, "command_line", r->command_line) < 0)
+    return -1;
+  return 0;
+}
+
+static int write_spec(const wprops *p, hid_t f, const results *r, const char **what) {
+  int rc = -1;
+  hid_t t = -1, space = -1, dset = -1;
+  char *yaml = spec_to_yaml(&r->spec);
+  *what = "/spec";
+  if (!yaml) goto done;
+  if ((t = string_type(yaml)) < 0 || (space = H5Screate(H5S_SCALAR)) < 0) goto done;
+  dset = H5Dcreate2(f, "spec", t, space, H5P_DEFAULT, p->dcpl, H5P_DEFAULT);
+  if (dset < 0 || H5Dwrite(dset, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, yaml) < 0) goto done;
+  for (size_t i = 0; i < spec_nkeys(); i++) {
+    const char *key = spec_key_path(i);
+    char text[SPEC_PATH_MAX + 64];
+    int wrc;
+    switch (spec_key_type(i)) {
+      case SPEC_INT: wrc = write_attr_i64(dset, key, spec_key_long(&r->spec, i)); break;
+      case SPEC_REAL: wrc = write_attr_f64(dset, key, spec_key_double(&r->spec, i)); break;
+      default:
+        spec_key_text(&r->spec, i, text, sizeof text);
+        wrc = write_attr_str(dset, key, text);
+        break;
+    }
+    if (wrc < 0) {
+      *what = "/spec attributes";
+      goto done;
+    }
+  }
+  rc = 0;
+done:
+  if (dset >= 0 && H5Dclose(dset) < 0) rc = -1;
+  if (space >= 0 && H5Sclose(space) < 0) rc = -1;
+  if (t >= 0 && H5Tclose(t) < 0) rc = -1;
+  free(yaml);
+  return rc;
+}
+
+static int write_data(const wprops *p, hid_t f, const results *r, const char **what) {
+  int rc = -1;
+  hid_t g = -1;
+  hsize_t ntrain[1] = {r->train_size}, ndev[1] = {r->dev_size};
+  *what = "/data";
+  if ((g = H5Gcreate2(f, "data", H5P_DEFAULT, p->gcpl, H5P_DEFAULT)) < 0) goto done;
+  if (write_attr_f64(g, "mean", r->mean) < 0 || write_attr_f64(g, "std", r->std) < 0 ||
+      write_attr_i64(g, "train_size", (long long)r->train_size) < 0 ||
+      write_attr_i64(g, "dev_size", (long long)r->dev_size) < 0 ||
+      write_attr_i64(g, "test_size", (long long)r->test_size) < 0 ||
+      write_attr_str(g, "normalize", spec_normalize_name(r->spec.data.normalize)) < 0 ||
+      write_attr_str(g, "train_images", r->train_images) < 0 ||
+      write_attr_u32(g, "train_images_crc32", r->train_images_crc32) < 0 ||
+      write_attr_str(g, "train_labels", r->train_labels) < 0 ||
+      write_attr_u32(g, "train_labels_crc32", r->train_labels_crc32) < 0 ||
+      write_attr_str(g, "test_images", r->test_images) < 0 ||
+      write_attr_u32(g, "test_images_crc32", r->test_images_crc32) < 0 ||
+      write_attr_str(g, "test_labels", r->test_labels) < 0 ||
+      write_attr_u32(g, "test_labels_crc32", r->test_labels_crc32) < 0)
+    goto done;
+  *what = "/data/train_index";
+  if (write_dset(p, g, "train_index", H5T_STD_U64LE, NATIVE_SIZE_T, 1, ntrain, r->train_index) < 0)
+    goto done;
+  *what = "/data/dev_index";
+  if (write_dset(p, g, "dev_index", H5T_STD_U64LE, NATIVE_SIZE_T, 1, ndev, r->dev_index) < 0)
+    goto done;
+  rc = 0;
+done:
+  if (g >= 0 && H5Gclose(g) < 0) rc = -1;
+  return rc;
+}
+
+static int write_model(const wprops *p, hid_t f, const results *r, const char **what) {
+  int rc = -1;
+  hid_t g = -1;
+  const mlp *m = &r->model;
+  *what = "/model";
+  if ((g = H5Gcreate2(f, "model", H5P_DEFAULT, p->gcpl, H5P_DEFAULT)) < 0) goto done;
+  *what = "/model/W1";
+  if (write_matrix(p, g, "W1", &m->W1.matrix) < 0) goto done;
+  *what = "/model/b1";
+  if (write_vector(p, g, "b1", &m->b1.vector) < 0) goto done;
+  *what = "/model/W2";
+  if (write_matrix(p, g, "W2", &m->W2.matrix) < 0) goto done;
+  *what = "/model/b2";
+  if (write_vector(p, g, "b2", &m->b2.vector) < 0) goto done;
+  rc = 0;
+done:
+  if (g >= 0 && H5Gclose(g) < 0) rc = -1;
+  return rc;
+}
+
+static int write_metrics(const wprops *p, hid_t f, const results *r, const char **what) {
+  int rc = -1;
+  hid_t g = -1;
+  size_t n = r->epochs_done;
+  hsize_t dims[1] = {n};
+  double *col = malloc(n * sizeof *col + sizeof(long) * n + 1);
+  long *epoch = (long *)(col + n);
+  *what = "/metrics";
+  if (!col) goto done;
+  if ((g = H5Gcreate2(f, "metrics", H5P_DEFAULT, p->gcpl, H5P_DEFAULT)) < 0) goto done;
+  for (size_t i = 0; i < n; i++) epoch[i] = r->metrics[i].epoch;
+  *what = "/metrics/epoch";
+  if (write_dset(p, g, "epoch", H5T_STD_I64LE, H5T_NATIVE_LONG, 1, dims, epoch) < 0) goto done;
+  for (int c = 0; c < METRIC_COLUMNS; c++) {
+    for (size_t i = 0; i < n; i++) col[i] = *metric_field(&r->metrics[i], c);
+    *what = metric_paths[c];
+    if (write_dset(p, g, metric_names[c], H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 1, dims, col) < 0)
+      goto done;
+  }
+  rc = 0;
+done:
+  if (g >= 0 && H5Gclose(g) < 0) rc = -1;
+  free(col);
+  return rc;
+}
+
+static int write_test(const wprops *p, hid_t f, const results *r, const char **what) {
+  int rc = -1;
+  hid_t g = -1;
+  hsize_t kk[2] = {r->model.k, r->model.k};
+  long long n = r->test_n;
+  *what = "/test";
+  if ((g = H5Gcreate2(f, "test", H5P_DEFAULT, p->gcpl, H5P_DEFAULT)) < 0) goto done;
+  if (write_dset(p, g, "loss", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 0, NULL, &r->test_loss) < 0 ||
+      write_dset(p, g, "accuracy", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 0, NULL,
+                 &r->test_accuracy) < 0 ||
+      write_dset(p, g, "confusion", H5T_STD_I64LE, H5T_NATIVE_LONG, 2, kk, r->confusion) < 0 ||
+      write_dset(p, g, "n", H5T_STD_I64LE, H5T_NATIVE_LLONG, 0, NULL, &n) < 0)
+    goto done;
+  rc = 0;
+done:
+  if (g >= 0 && H5Gclose(g) < 0) rc = -1;
+  return rc;
+}
+
+/* fsync()s path (a file or a directory).  -1 with errno on failure; file
+ * systems that cannot sync a directory (EINVAL) count as success. */
+static int sync_path(const char *path, int dir) {
+  int fd = open(path, dir ? O_RDONLY | O_DIRECTORY : O_RDONLY);
+  if (fd < 0) return -1;
+  int rc = fsync(fd);
+  if (rc < 0 && dir && (errno == EINVAL || errno == ENOTSUP)) rc = 0;
+  int saved = errno;
+  if (close(fd) < 0 && rc == 0) return -1;
+  errno = saved;
+  return rc;
+}
+
+int results_write(const results *r, const char *path, nn_error *err) {
+  int status = NN_FAIL, created = 0;
+  hid_t fapl = -1, f = -1;
+  wprops props = {-1, -1, -1};
+  const char *what = "";
+  char tmp[DATA_PATH_MAX + 32], dir[DATA_PATH_MAX + 32];
+
+  results_quiet_hdf5();
+  if (!r->model.mem) return nn_error_set(err, NN_FAIL, "%s: no model to write", path);
+  if (r->has_test && !r->confusion)
+    return nn_error_set(err, NN_FAIL, "%s: test results without a confusion matrix", path);
+  if ((r->train_size && !r->train_index) || (r->dev_size && !r->dev_index) ||
+      (r->epochs_done && !r->metrics))
+    return nn_error_set(err, NN_FAIL, "%s: results without their index or metrics arrays",
+                        path);
+  if ((size_t)snprintf(tmp, sizeof tmp, "%s.tmp-%ld", path, (long)getpid()) >= sizeof tmp)
+    return nn_error_set(err, NN_FAIL, "%s: path too long", path);
+  snprintf(dir, sizeof dir, "%s", path);
+  char *slash = strrchr(dir, '/');
+  if (!slash) snprintf(dir, sizeof dir, ".");
+  else if (slash == dir) slash[1] = '\0';
+  else *slash = '\0';
+
+  /* A temporary file of our own name can only be a leftover of a killed run
+   * that had our process id (containers reuse small ids). */
+  if (unlink(tmp) < 0 && errno != ENOENT) {
+    nn_error_set(err, NN_FAIL, "%s: cannot remove stale %s: %s", path, tmp, strerror(errno));
+    goto done;
+  }
+  if ((fapl = make_fapl()) < 0 || (props.fcpl = H5Pcreate(H5P_FILE_CREATE)) < 0 ||
+      (props.dcpl = H5Pcreate(H5P_DATASET_CREATE)) < 0 ||
+      (props.gcpl = H5Pcreate(H5P_GROUP_CREATE)) < 0 ||
+      H5Pset_obj_track_times(props.dcpl, 0) < 0 || H5Pset_obj_track_times(props.gcpl, 0) < 0 ||
+      H5Pset_obj_track_times(props.fcpl, 0) < 0) {
+    nn_error_set(err, NN_FAIL, "%s: cannot set up HDF5 properties", path);
+    goto done;
+  }
+  if ((f = H5Fcreate(tmp, H5F_ACC_EXCL, props.fcpl, fapl)) < 0) {
+    /* HDF5 does not report errno; ask the system the same question. */
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL, 0666);
+    if (fd < 0) {
+      nn_error_set(err, NN_FAIL, "%s: cannot create %s: %s", path, tmp, strerror(errno));
+    } else {
+      close(fd);
+      unlink(tmp);
+      nn_error_set(err, NN_FAIL, "%s: HDF5 cannot create %s", path, tmp);
+    }
+    goto done;
+  }
+  created = 1;
+  if (write_root(f, r, &what) < 0 || write_spec(&props, f, r, &what) < 0 ||
+      write_data(&props, f, r, &what) < 0 || write_model(&props, f, r, &what) < 0 ||
+      write_metrics(&props, f, r, &what) < 0 ||
+      (r->has_test && write_test(&props, f, r, &what) < 0)) {
+    nn_error_set(err, NN_FAIL, "%s: writing %s failed (in %s)", path, what, tmp);
+    goto done;
+  }
+  hid_t fclosing = f;
+  f = -1;
+  if (H5Fclose(fclosing) < 0) {
+    nn_error_set(err, NN_FAIL, "%s: closing %s failed", path, tmp);
+    goto done;
+  }
+  if (sync_path(tmp, 0) < 0) {
+    nn_error_set(err, NN_FAIL, "%s: fsync of %s failed: %s", path, tmp, strerror(errno));
+    goto done;
+  }
+  if (rename(tmp, path) < 0) {
+    nn_error_set(err, NN_FAIL, "%s: cannot rename %s over it: %s", path, tmp, strerror(errno));
+    goto done;
+  }
+  created = 0;
+  if (sync_path(dir, 1) < 0) {
+    nn_error_set(err, NN_FAIL, "%s: fsync of directory %s failed: %s", path, dir,
+                 strerror(errno));
+    goto done;
+  }
+  status = NN_OK;
+done:
+  if (f >= 0) H5Fclose(f);
+  if (fapl >= 0) H5Pclose(fapl);
+  if (props.fcpl >= 0) H5Pclose(props.fcpl);
+  if (props.dcpl >= 0) H5Pclose(props.dcpl);
+  if (props.gcpl >= 0) H5Pclose(props.gcpl);
+  if (created) unlink(tmp);
+  return status;
+}
+
+/* ================================================================ reader */
+
+typedef struct reader {
+  const char *path;
+  nn_error *err;
+} reader;
+
+#define ANY ((hsize_t)-1) /* any extent, in expected dims */
+
+enum kind { K_F64, K_INT, K_STR };
+
+static int bad(reader *c, int status, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int bad(reader *c, int status, const char *fmt, ...) {
+  char msg[NN_ERROR_MAX];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  va_end(ap);
+  return nn_error_set(c->err, status, "%s: %s", c->path, msg);
+}
+
+/* "float64", "int32", "uint64", "string", ... */
+static void type_name(hid_t t, char *buf, size_t n) {
+  size_t size = H5Tget_size(t);
+  switch (H5Tget_class(t)) {
+    case H5T_FLOAT: snprintf(buf, n, "float%zu", 8 * size); break;
+    case H5T_INTEGER:
+      snprintf(buf, n, "%sint%zu", H5Tget_sign(t) == H5T_SGN_NONE ? "u" : "", 8 * size);
+      break;
+    case H5T_STRING: snprintf(buf, n, "string"); break;
+    case H5T_COMPOUND: snprintf(buf, n, "compound"); break;
+    case H5T_ARRAY: snprintf(buf, n, "array"); break;
+    case H5T_VLEN: snprintf(buf, n, "vlen"); break;
+    case H5T_ENUM: snprintf(buf, n, "enum"); break;
+    default: snprintf(buf, n, "an unsupported type"); break;
+  }
+}
+
+static const char *kind_name(enum kind k) {
+  return k == K_F64 ? "float64" : k == K_INT ? "int64" : "string";
+}
+
+/* "scalar", "(784, 300)", "(*)", "null" */
+static void dims_name(int rank, const hsize_t *dims, char *buf, size_t n) {
+  if (rank < 0) {
+    snprintf(buf, n, "null");
+    return;
+  }
+  if (rank == 0) {
+    snprintf(buf, n, "scalar");
+    return;
+  }
+  size_t len = 0;
+  for (int i = 0; i < rank && len < n; i++) {
+    if (dims[i] == ANY)
+      len += snprintf(buf + len, n - len, "%s*", i ? ", " : "(");
+    else
+      len += snprintf(buf + len, n - len, "%s%llu", i ? ", " : "(", (unsigned long long)dims[i]);
+  }
+  if (len < n) snprintf(buf + len, n - len, ")");
+}
+
+/* Checks type t and dataspace s of object what against kind, rank and dims
+ * (entries ANY match anything and are filled in).  Integers must be 64-bit
+ * for datasets; attributes (strict == 0) may hold any integer width. */
+static int check_shape(reader *c, const char *what, hid_t t, hid_t s, enum kind k, int strict,
+                       int rank, hsize_t *dims) {
+  H5T_class_t cls = H5Tget_class(t);
+  size_t size = H5Tget_size(t);
+  int ok = 0;
+  switch (k) {
+    case K_F64: ok = cls == H5T_FLOAT && size == 8; break;
+    case K_INT: ok = cls == H5T_INTEGER && (size == 8 || (!strict && size > 0 && size < 8)); break;
+    case K_STR: ok = cls == H5T_STRING; break;
+  }
+  hsize_t got[H5S_MAX_RANK];
+  int grank = -1;
+  H5S_class_t scls = H5Sget_simple_extent_type(s);
+  if (scls == H5S_SCALAR) grank = 0;
+  else if (scls == H5S_SIMPLE) grank = H5Sget_simple_extent_dims(s, got, NULL);
+  if (grank != rank) ok = 0;
+  for (int i = 0; ok && i < rank; i++)
+    if (dims[i] != ANY && dims[i] != got[i]) ok = 0;
+  if (!ok) {
+    char tn[32], want[96], have[96];
+    hsize_t shown[H5S_MAX_RANK];
+    for (int i = 0; i < rank; i++) shown[i] = dims[i] == ANY && grank == rank ? got[i] : dims[i];
+    type_name(t, tn, sizeof tn);
+    dims_name(rank, shown, want, sizeof want);
+    dims_name(grank, got, have, sizeof have);
+    return bad(c, NN_BADINPUT, "%s: expected %s %s, got %s %s", what, kind_name(k), want, tn,
+               have);
+  }
+  for (int i = 0; i < rank; i++) dims[i] = got[i];
+  return NN_OK;
+}
+
+/* The type of object name in loc (H5O_TYPE_UNKNOWN when it cannot be told). */
+static H5O_type_t object_type(hid_t loc, const char *name) {
+#if H5_VERSION_GE(1, 12, 0)
+  H5O_info2_t info;
+  if (H5Oget_info_by_name3(loc, name, &info, H5O_INFO_BASIC, H5P_DEFAULT) < 0)
+    return H5O_TYPE_UNKNOWN;
+#elif H5_VERSION_GE(1, 10, 3)
+  H5O_info_t info;
+  if (H5Oget_info_by_name2(loc, name, &info, H5O_INFO_BASIC, H5P_DEFAULT) < 0)
+    return H5O_TYPE_UNKNOWN;
+#else
+  H5O_info_t info;
+  if (H5Oget_info_by_name(loc, name, &info, H5P_DEFAULT) < 0) return H5O_TYPE_UNKNOWN;
+#endif
+  return info.type;
+}
+
+/* Opens group /name of loc (the root). */
+static int open_group(reader *c, hid_t loc, const char *name, hid_t *g) {
+  htri_t there = H5Lexists(loc, name, H5P_DEFAULT);
+  if (there <= 0)
+    return bad(c, NN_BADINPUT, "/%s: %s", name,
+               there ? "cannot look it up (damaged file?)" : "missing");
+  if (object_type(loc, name) != H5O_TYPE_GROUP)
+    return bad(c, NN_BADINPUT, "/%s: expected a group", name);
+  if ((*g = H5Gopen2(loc, name, H5P_DEFAULT)) < 0)
+    return bad(c, NN_BADINPUT, "/%s: cannot open", name);
+  return NN_OK;
+}
+
+/* Opens dataset what (full name, for messages) = name in loc, checks it, and
+ * returns its id and memory type for reading. */
+static int open_dset(reader *c, hid_t loc, const char *what, const char *name, enum kind k,
+                     int rank, hsize_t *dims, hid_t *out) {
+  hid_t t = -1, s = -1;
+  int status;
+  *out = -1;
+  htri_t there = H5Lexists(loc, name, H5P_DEFAULT);
+  if (there <= 0)
+    return bad(c, NN_BADINPUT, "%s: %s", what,
+               there ? "cannot look it up (damaged file?)" : "missing");
+  if (object_type(loc, name) != H5O_TYPE_DATASET)
+    return bad(c, NN_BADINPUT, "%s: expected a dataset", what);
+  if ((*out = H5Dopen2(loc, name, H5P_DEFAULT)) < 0 || (t = H5Dget_type(*out)) < 0 ||
+      (s = H5Dget_space(*out)) < 0) {
+    status = bad(c, NN_BADINPUT, "%s: cannot open", what);
+    goto done;
+  }
+  status = check_shape(c, what, t, s, k, 1, rank, dims);
+done:
+  if (t >= 0) H5Tclose(t);
+  if (s >= 0) H5Sclose(s);
+  if (status != NN_OK && *out >= 0) {
+    H5Dclose(*out);
+    *out = -1;
+  }
+  return status;
+}
+
+/* Reads all of a checked dataset (nelem elements of mtype) into buf, closes it. */
+static int read_dset(reader *c, const char *what, hid_t d, hid_t mtype, hsize_t nelem,
+                     void *buf) {
+  int status = NN_OK;
+  if (nelem > 0 && H5Dread(d, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) < 0)
+    status = bad(c, NN_BADINPUT, "%s: cannot read (damaged file?)", what);
+  H5Dclose(d);
+  return status;
+}
+
+/* Whole numeric dataset of known (or ANY) shape, allocated: *buf owned by the
+ * caller.  elem is the memory element size. */
+static int load_dset(reader *c, hid_t loc, const char *what, const char *name, enum kind k,
+                     int rank, hsize_t *dims, hid_t mtype, size_t elem, void **buf) {
+  hid_t d;
+  int status = open_dset(c, loc, what, name, k, rank, dims, &d);
+  if (status) return status;
+  size_t n = 1;
+  for (int i = 0; i < rank; i++) {
+    if (dims[i] && n > SIZE_MAX / 16 / dims[i]) {
+      H5Dclose(d);
+      return bad(c, NN_BADINPUT, "%s: too large", what);
+    }
+    n *= dims[i];
+  }
+  *buf = malloc(n * elem + 1);
+  if (!*buf) {
+    H5Dclose(d);
+    return bad(c, NN_FAIL, "%s: out of memory", what);
+  }
+  status = read_dset(c, what, d, mtype, n, *buf);
+  if (status) {
+    free(*buf);
+    *buf = NULL;
+  }
+  return status;
+}
+
+/* Reads a string from attribute a or dataset d (the other is negative) of
+ * type t into a malloc'd buffer. */
+static int read_string(reader *c, const char *what, hid_t a, hid_t d, hid_t t, char **out) {
+  int status = NN_OK;
+  hid_t mt = H5Tcopy(H5T_C_S1);
+  htri_t var = H5Tis_variable_str(t);
+  *out = NULL;
+  if (mt < 0 || var < 0) {
+    status = bad(c, NN_BADINPUT, "%s: cannot read string type", what);
+    goto done;
+  }
+  if (var) {
+    char *s = NULL;
+    if (H5Tset_size(mt, H5T_VARIABLE) < 0 || H5Tset_cset(mt, H5Tget_cset(t)) < 0 ||
+        (a >= 0 ? H5Aread(a, mt, &s) : H5Dread(d, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, &s)) < 0) {
+      status = bad(c, NN_BADINPUT, "%s: cannot read", what);
+      goto done;
+    }
+    *out = strdup(s ? s : "");
+    if (s) H5free_memory(s);
+  } else {
+    size_t size = H5Tget_size(t);
+    if (size == 0 || size > (64u << 20)) {
+      status = bad(c, NN_BADINPUT, "%s: string of %zu bytes", what, size);
+      goto done;
+    }
+    *out = malloc(size + 1);
+    if (!*out) {
+      status = bad(c, NN_FAIL, "%s: out of memory", what);
+      goto done;
+    }
+    if (H5Tset_size(mt, size + 1) < 0 || H5Tset_strpad(mt, H5T_STR_NULLTERM) < 0 ||
+        H5Tset_cset(mt, H5Tget_cset(t)) < 0 ||
+        (a >= 0 ? H5Aread(a, mt, *out) : H5Dread(d, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, *out)) <
+            0) {
+      status = bad(c, NN_BADINPUT, "%s: cannot read", what);
+      goto done;
+    }
+    (*out)[size] = '\0';
+  }
+  if (!*out) status = bad(c, NN_FAIL, "%s: out of memory", what);
+done:
+  if (status != NN_OK) {
+    free(*out);
+    *out = NULL;
+  }
+  if (mt >= 0) H5Tclose(mt);
+  return status;
+}
+
+/* Scalar attribute name of loc (called where): checks kind, then reads a
+ * double, a long long or a malloc'd string into out. */
+static int read_attr(reader *c, hid_t loc, const char *where, const char *name, enum kind k,
+                     void *out) {
+  char what[256];
+  hid_t a = -1, t = -1, s = -1;
+  int status;
+  snprintf(what, sizeof what, "%s attribute '%s'", where, name);
+  htri_t there = H5Aexists(loc, name);
+  if (there <= 0)
+    return bad(c, NN_BADINPUT, "%s: %s", what,
+               there ? "cannot look it up (damaged file?)" : "missing");
+  if ((a = H5Aopen(loc, name, H5P_DEFAULT)) < 0 || (t = H5Aget_type(a)) < 0 ||
+      (s = H5Aget_space(a)) < 0) {
+    status = bad(c, NN_BADINPUT, "%s: cannot open", what);
+    goto done;
+  }
+  if ((status = check_shape(c, what, t, s, k, 0, 0, NULL))) goto done;
+  if (k == K_STR) {
+    status = read_string(c, what, a, -1, t, (char **)out);
+  } else if (H5Aread(a, k == K_F64 ? H5T_NATIVE_DOUBLE : H5T_NATIVE_LLONG, out) < 0) {
+    status = bad(c, NN_BADINPUT, "%s: cannot read", what);
+  }
+done:
+  if (s >= 0) H5Sclose(s);
+  if (t >= 0) H5Tclose(t);
+  if (a >= 0) H5Aclose(a);
+  return status;
+}
+
+/* String attribute into a fixed buffer of n bytes. */
+static int read_attr_text(reader *c, hid_t loc, const char *where, const char *name, char *buf,
+                          size_t n) {
+  char *s;
+  int status = read_attr(c, loc, where, name, K_STR, &s);
+  if (status) return status;
+  if (strlen(s) >= n)
+    status = bad(c, NN_BADINPUT, "%s attribute '%s': longer than %zu bytes", where, name, n - 1);
+  else
+    memcpy(buf, s, strlen(s) + 1);
+  free(s);
+  return status;
+}
+
+/* Integer attribute in [lo, hi]. */
+static int read_attr_int(reader *c, hid_t loc, const char *where, const char *name, long long lo,
+                         long long hi, long long *v) {
+  int status = read_attr(c, loc, where, name, K_INT, v);
+  if (!status && (*v < lo || *v > hi))
+    status = bad(c, NN_BADINPUT, "%s attribute '%s': expected %lld .. %lld, got %lld", where,
+                 name, lo, hi, *v);
+  return status;
+}
+
+/* Opens path and checks the format attributes (the version too when
+ * check_version).  *f is the open file on success. */
+static int open_results(reader *c, int check_version, hid_t *f) {
+  int status;
+  hid_t fapl = -1;
+  char *format = NULL;
+  long long version;
+  struct stat st;
+  *f = -1;
+  results_quiet_hdf5();
+  int fd = open(c->path, O_RDONLY);
+  if (fd < 0) {
+    if (errno == ENOENT) return bad(c, NN_BADINPUT, "no such file");
+    return bad(c, NN_FAIL, "%s", strerror(errno));
+  }
+  int isdir = fstat(fd, &st) == 0 && S_ISDIR(st.st_mode);
+  close(fd);
+  if (isdir) return bad(c, NN_BADINPUT, "is a directory, not an HDF5 file");
+  if (H5Fis_hdf5(c->path) <= 0) return bad(c, NN_BADINPUT, "not an HDF5 file");
+  if ((fapl = make_fapl()) < 0) return bad(c, NN_FAIL, "cannot set up HDF5 file access");
+  *f = H5Fopen(c->path, H5F_ACC_RDONLY, fapl);
+  H5Pclose(fapl);
+  if (*f < 0) return bad(c, NN_BADINPUT, "cannot open HDF5 file (damaged?)");
+
+  htri_t there = H5Aexists(*f, "format");
+  if (there <= 0) {
+    status = bad(c, NN_BADINPUT, there ? "cannot read the root attributes (damaged file?)"
+                                       : "not an nnrun results file (no 'format' attribute)");
+    goto done;
+  }
+  if ((status = read_attr(c, *f, "/", "format", K_STR, &format))) goto done;
+  if (strcmp(format, RESULTS_FORMAT) != 0) {
+    status = bad(c, NN_BADINPUT, "not an nnrun results file (format is '%.100s', expected '%s')",
+                 format, RESULTS_FORMAT);
+    goto done;
+  }
+  if (check_version) {
+    if ((status = read_attr(c, *f, "/", "format_version", K_INT, &version))) goto done;
+    if (version != RESULTS_FORMAT_VERSION) {
+      status = bad(c, NN_BADINPUT, "unsupported format_version %lld (this nnrun reads %d)",
+                   version, RESULTS_FORMAT_VERSION);
+      goto done;
+    }
+  }
+  status = NN_OK;
+done:
+  free(format);
+  if (status != NN_OK && *f >= 0) {
+    H5Fclose(*f);
+    *f = -1;
+  }
+  return status;
+}
+
+int results_read_status(const char *path, char *status_out, size_t n, nn_error *err) {
+  reader c = {path, err};
+  hid_t f;
+  int status = open_results(&c, 0, &f);
+  if (status) return status;
+  status = read_attr_text(&c, f, "/", "status", status_out, n);
+  if (H5Fclose(f) < 0 && !status) status = bad(&c, NN_FAIL, "closing failed");
+  return status;
+}
+
+static int read_root(reader *c, hid_t f, results *r) {
+  int status;
+  long long threads;
+  struct {
+    const char *name;
+    char *buf;
+    size_t n;
+  } texts[] = {
+      {"status", r->status, sizeof r->status},
+      {"created", r->created, sizeof r->created},
+      {"finished", r->finished, sizeof r->finished},
+      {"nnrun_version", r->nnrun_version, sizeof r->nnrun_version},
+      {"hdf5_version", r->hdf5_version, sizeof r->hdf5_version},
+      {"gsl_version", r->gsl_version, sizeof r->gsl_version},
+      {"blas", r->blas, sizeof r->blas},
+      {"host", r->host, sizeof r->host},
+  };
+  for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++)
+    if ((status = read_attr_text(c, f, "/", texts[i].name, texts[i].buf, texts[i].n)))
+      return status;
+  if ((status = read_attr_int(c, f, "/", "threads", 0, LONG_MAX, &threads))) return status;
+  r->threads = (long)threads;
+  return read_attr(c, f, "/", "command_line", K_STR, &r->command_line);
+}
+
+static int read_spec(reader *c, hid_t f, results *r) {
+  hsize_t none[1];
+  hid_t d, t = -1;
+  char *text = NULL, label[DATA_PATH_MAX + 16];
+  int status = open_dset(c, f, "/spec", "spec", K_STR, 0, none, &d);
+  if (status) return status;
+  if ((t = H5Dget_type(d)) < 0) {
+    status = bad(c, NN_BADINPUT, "/spec: cannot read its type");
+    goto done;
+  }
+  if ((status = read_string(c, "/spec", -1, d, t, &text))) goto done;
+  snprintf(label, sizeof label, "%s:/spec", c->path);
+  spec_defaults(&r->spec);
+  status = spec_load_string(&r->spec, text, strlen(text), label, c->err);
+done:
+  if (t >= 0) H5Tclose(t);
+  H5Dclose(d);
+  free(text);
+  return status;
+}
+
+static int read_data(reader *c, hid_t f, results *r) {
+  int status;
+  hid_t g;
+  long long v[3], crc;
+  char *norm = NULL;
+  void *buf = NULL;
+  const char *w = "/data";
+  if ((status = open_group(c, f, "data", &g))) return status;
+  if ((status = read_attr(c, g, w, "mean", K_F64, &r->mean)) ||
+      (status = read_attr(c, g, w, "std", K_F64, &r->std)) ||
+      (status = read_attr_int(c, g, w, "train_size", 0, LLONG_MAX / 4, &v[0])) ||
+      (status = read_attr_int(c, g, w, "dev_size", 0, LLONG_MAX / 4, &v[1])) ||
+      (status = read_attr_int(c, g, w, "test_size", 0, LLONG_MAX / 4, &v[2])) ||
+      (status = read_attr(c, g, w, "normalize", K_STR, &norm)))
+    goto done;
+  r->train_size = (size_t)v[0];
+  r->dev_size = (size_t)v[1];
+  r->test_size = (size_t)v[2];
+  if (strcmp(norm, spec_normalize_name(r->spec.data.normalize)) != 0) {
+    status = bad(c, NN_BADINPUT, "/data attribute 'normalize': '%.64s' disagrees with /spec (%s)",
+                 norm, spec_normalize_name(r->spec.data.normalize));
+    goto done;
+  }
+  struct {
+    const char *name, *crc_name;
+    char *buf;
+    uint32_t *crc;
+  } files[] = {
+      {"train_images", "train_images_crc32", r->train_images, &r->train_images_crc32},
+      {"train_labels", "train_labels_crc32", r->train_labels, &r->train_labels_crc32},
+      {"test_images", "test_images_crc32", r->test_images, &r->test_images_crc32},
+      {"test_labels", "test_labels_crc32", r->test_labels, &r->test_labels_crc32},
+  };
+  for (size_t i = 0; i < 4; i++) {
+    if ((status = read_attr_text(c, g, w, files[i].name, files[i].buf, DATA_PATH_MAX)) ||
+        (status = read_attr_int(c, g, w, files[i].crc_name, 0, UINT32_MAX, &crc)))
+      goto done;
+    *files[i].crc = (uint32_t)crc;
+  }
+
+  size_t limit = r->train_size + r->dev_size;
+  struct {
+    const char *what, *name;
+    size_t n;
+    size_t **out;
+  } idx[] = {
+      {"/data/train_index", "train_index", r->train_size, &r->train_index},
+      {"/data/dev_index", "dev_index", r->dev_size, &r->dev_index},
+  };
+  for (size_t i = 0; i < 2; i++) {
+    hsize_t dims[1] = {idx[i].n};
+    if ((status = load_dset(c, g, idx[i].what, idx[i].name, K_INT, 1, dims, NATIVE_SIZE_T,
+                            sizeof(size_t), &buf)))
+      goto done;
+    *idx[i].out = buf;
+    buf = NULL;
+    for (size_t j = 0; j < idx[i].n; j++)
+      if ((*idx[i].out)[j] >= limit) {
+        status = bad(c, NN_BADINPUT,
+                     "%s: element %zu is %zu, expected < train_size + dev_size = %zu",
+                     idx[i].what, j, (*idx[i].out)[j], limit);
+        goto done;
+      }
+  }
+  status = NN_OK;
+done:
+  free(norm);
+  H5Gclose(g);
+  return status;
+}
+
+/* Reads a checked float64 dataset of rows x cols into M (contiguous or not). */
+static int read_into(reader *c, hid_t loc, const char *what, const char *name, int rank,
+                     hsize_t *dims, double *dst, size_t rows, size_t cols, size_t tda) {
+  hid_t d;
+  int status = open_dset(c, loc, what, name, K_F64, rank, dims, &d);
+  if (status) return status;
+  if (tda == cols) return read_dset(c, what, d, H5T_NATIVE_DOUBLE, rows * cols, dst);
+  double *tmp = malloc(rows * cols * sizeof *tmp + 1);
+  if (!tmp) {
+    H5Dclose(d);
+    return bad(c, NN_FAIL, "%s: out of memory", what);
+  }
+  if (!(status = read_dset(c, what, d, H5T_NATIVE_DOUBLE, rows * cols, tmp)))
+    for (size_t i = 0; i < rows; i++)
+      for (size_t j = 0; j < cols; j++) dst[i * tda + j] = tmp[i * cols + j];
+  free(tmp);
+  return status;
+}
+
+/* Opens a dataset only to learn its shape. */
+static int peek_dims(reader *c, hid_t loc, const char *what, const char *name, enum kind k,
+                     int rank, hsize_t *dims) {
+  hid_t d;
+  int status = open_dset(c, loc, what, name, k, rank, dims, &d);
+  if (!status) H5Dclose(d);
+  return status;
+}
+
+static int read_model(reader *c, hid_t f, results *r) {
+  int status;
+  hid_t g;
+  hsize_t w1[2] = {ANY, ANY}, w2[2], b1[1], b2[1];
+  nn_error merr;
+  if ((status = open_group(c, f, "model", &g))) return status;
+  if ((status = peek_dims(c, g, "/model/W1", "W1", K_F64, 2, w1))) goto done;
+  w2[0] = w1[1];
+  w2[1] = ANY;
+  if ((status = peek_dims(c, g, "/model/W2", "W2", K_F64, 2, w2))) goto done;
+  if (w1[0] == 0 || w1[1] == 0 || w2[1] == 0 || w1[0] > (1u << 30) || w1[1] > (1u << 30) ||
+      w2[1] > (1u << 30) || w1[0] * w1[1] > ((hsize_t)1 << 34) ||
+      w2[0] * w2[1] > ((hsize_t)1 << 34)) {
+    status = bad(c, NN_BADINPUT, "/model: W1 (%llu, %llu) and W2 (%llu, %llu): empty or too large",
+                 (unsigned long long)w1[0], (unsigned long long)w1[1],
+                 (unsigned long long)w2[0], (unsigned long long)w2[1]);
+    goto done;
+  }
+  if ((long long)w1[1] != r->spec.model.hidden) {
+    status = bad(c, NN_BADINPUT, "/model/W1: %llu hidden units, but /spec says model.hidden: %ld",
+                 (unsigned long long)w1[1], r->spec.model.hidden);
+    goto done;
+  }
+  size_t d = w1[0], h = w1[1], k = w2[1];
+  if (mlp_init(&r->model, d, h, k, &merr)) {
+    status = bad(c, NN_FAIL, "/model: %s", merr.msg);
+    goto done;
+  }
+  mlp *m = &r->model;
+  b1[0] = h;
+  b2[0] = k;
+  if ((status = read_into(c, g, "/model/W1", "W1", 2, w1, m->W1.matrix.data, d, h,
+                          m->W1.matrix.tda)) ||
+      (status = read_into(c, g, "/model/b1", "b1", 1, b1, m->b1.vector.data, h, 1,
+                          m->b1.vector.stride)) ||
+      (status = read_into(c, g, "/model/W2", "W2", 2, w2, m->W2.matrix.data, h, k,
+                          m->W2.matrix.tda)) ||
+      (status = read_into(c, g, "/model/b2", "b2", 1, b2, m->b2.vector.data, k, 1,
+                          m->b2.vector.stride)))
+    goto done;
+done:
+  H5Gclose(g);
+  return status;
+}
+
+static int read_metrics(reader *c, hid_t f, results *r) {
+  int status;
+  hid_t g;
+  hsize_t dims[1] = {ANY};
+  void *buf = NULL;
+  if ((status = open_group(c, f, "metrics", &g))) return status;
+  if ((status = load_dset(c, g, "/metrics/epoch", "epoch", K_INT, 1, dims, H5T_NATIVE_LONG,
+                          sizeof(long), &buf)))
+    goto done;
+  size_t n = dims[0];
+  r->metrics = calloc(n + 1, sizeof *r->metrics);
+  if (!r->metrics) {
+    status = bad(c, NN_FAIL, "/metrics: out of memory");
+    goto done;
+  }
+  r->epochs_done = r->epochs_cap = n;
+  for (size_t i = 0; i < n; i++) r->metrics[i].epoch = ((long *)buf)[i];
+  for (int col = 0; col < METRIC_COLUMNS; col++) {
+    free(buf);
+    buf = NULL;
+    if ((status = load_dset(c, g, metric_paths[col], metric_names[col], K_F64, 1, dims,
+                            H5T_NATIVE_DOUBLE, sizeof(double), &buf)))
+      goto done;
+    for (size_t i = 0; i < n; i++) *metric_field(&r->metrics[i], col) = ((double *)buf)[i];
+  }
+done:
+  free(buf);
+  H5Gclose(g);
+  return status;
+}
+
+static int read_test(reader *c, hid_t f, results *r) {
+  int status;
+  hid_t g, d;
+  hsize_t none[1], kk[2] = {r->model.k, r->model.k};
+  long long n;
+  void *buf = NULL;
+  if ((status = open_group(c, f, "test", &g))) return status;
+  if ((status = open_dset(c, g, "/test/loss", "loss", K_F64, 0, none, &d)) ||
+      (status = read_dset(c, "/test/loss", d, H5T_NATIVE_DOUBLE, 1, &r->test_loss)) ||
+      (status = open_dset(c, g, "/test/accuracy", "accuracy", K_F64, 0, none, &d)) ||
+      (status = read_dset(c, "/test/accuracy", d, H5T_NATIVE_DOUBLE, 1, &r->test_accuracy)) ||
+      (status = open_dset(c, g, "/test/n", "n", K_INT, 0, none, &d)) ||
+      (status = read_dset(c, "/test/n", d, H5T_NATIVE_LLONG, 1, &n)) ||
+      (status = load_dset(c, g, "/test/confusion", "confusion", K_INT, 2, kk, H5T_NATIVE_LONG,
+                          sizeof(long), &buf)))
+    goto done;
+  r->test_n = (long)n;
+  r->confusion = buf;
+  r->has_test = 1;
+done:
+  H5Gclose(g);
+  return status;
+}
+
+int results_read(results *r, const char *path, nn_error *err) {
+  reader c = {path, err};
+  hid_t f;
+  results_init(r);
+  int status = open_results(&c, 1, &f);
+  if (status) return status;
+  htri_t has_test;
+  if ((status = read_root(&c, f, r)) || (status = read_spec(&c, f, r)) ||
+      (status = read_data(&c, f, r)) || (status = read_model(&c, f, r)) ||
+      (status = read_metrics(&c, f, r)))
+    goto done;
+  if ((has_test = H5Lexists(f, "test", H5P_DEFAULT)) < 0) {
+    status = bad(&c, NN_BADINPUT, "/test: cannot look it up");
+    goto done;
+  }
+  if (has_test && (status = read_test(&c, f, r))) goto done;
+done:
+  if (H5Fclose(f) < 0 && !status) status = bad(&c, NN_FAIL, "closing failed");
+  if (status) results_free(r);
+  return status;
+}
