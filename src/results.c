@@ -11,7 +11,9 @@
  */
 #include "config.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -204,7 +206,17 @@ static int write_vector(const wprops *p, hid_t loc, const char *name, const gsl_
   return rc;
 }
 
+/* Attributes live in the object header, which the superblock-0 format that
+ * results_write() uses caps at 64 KiB: a longer command line is cut. */
+#define COMMAND_LINE_MAX 32768
+
 static int write_root(hid_t f, const results *r, const char **what) {
+  char command_line[COMMAND_LINE_MAX];
+  const char *cl = r->command_line ? r->command_line : "";
+  if (strlen(cl) >= sizeof command_line) {
+    snprintf(command_line, sizeof command_line, "%.*s ...", (int)sizeof command_line - 5, cl);
+    cl = command_line;
+  }
   *what = "root attributes";
   if (write_attr_str(f, "format", RESULTS_FORMAT) < 0 ||
       write_attr_i64(f, "format_version", RESULTS_FORMAT_VERSION) < 0 ||
@@ -217,7 +229,7 @@ static int write_root(hid_t f, const results *r, const char **what) {
       write_attr_str(f, "blas", r->blas) < 0 ||
       write_attr_i64(f, "threads", r->threads) < 0 ||
       write_attr_str(f, "host", r->host) < 0 ||
-      write_attr_str(f, "command_line", r->command_line) < 0)
+      write_attr_str(f, "command_line", cl) < 0)
     return -1;
   return 0;
 }
@@ -367,12 +379,43 @@ static int sync_path(const char *path, int dir) {
   return rc;
 }
 
+/* Writes len bytes of buf to a new file tmp and fsyncs it.  -1 with errno. */
+static int write_image(const char *tmp, const void *buf, size_t len) {
+  int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL, 0666);
+  if (fd < 0) return -1;
+  const char *p = buf;
+  while (len > 0) {
+    ssize_t n = write(fd, p, len);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      int saved = n < 0 ? errno : EIO;
+      close(fd);
+      errno = saved;
+      return -1;
+    }
+    p += n;
+    len -= (size_t)n;
+  }
+  if (fsync(fd) < 0) {
+    int saved = errno;
+    close(fd);
+    errno = saved;
+    return -1;
+  }
+  return close(fd);
+}
+
+/* The whole file is built in memory (HDF5's core driver, no backing store)
+ * and then written with plain write(2): a full disk or a vanished folder
+ * fails in our code with errno, never half-way inside HDF5, whose clean-up
+ * after failed writes is not to be trusted. */
 int results_write(const results *r, const char *path, nn_error *err) {
   int status = NN_FAIL, created = 0;
   hid_t fapl = -1, f = -1;
   wprops props = {-1, -1, -1};
   const char *what = "";
   char tmp[DATA_PATH_MAX + 32], dir[DATA_PATH_MAX + 32];
+  void *image = NULL;
 
   results_quiet_hdf5();
   if (!r->model.mem) return nn_error_set(err, NN_FAIL, "%s: no model to write", path);
@@ -390,13 +433,9 @@ int results_write(const results *r, const char *path, nn_error *err) {
   else if (slash == dir) slash[1] = '\0';
   else *slash = '\0';
 
-  /* A temporary file of our own name can only be a leftover of a killed run
-   * that had our process id (containers reuse small ids). */
-  if (unlink(tmp) < 0 && errno != ENOENT) {
-    nn_error_set(err, NN_FAIL, "%s: cannot remove stale %s: %s", path, tmp, strerror(errno));
-    goto done;
-  }
-  if ((fapl = make_fapl()) < 0 || (props.fcpl = H5Pcreate(H5P_FILE_CREATE)) < 0 ||
+  if ((fapl = make_fapl()) < 0 || H5Pset_fapl_core(fapl, 1 << 20, 0) < 0 ||
+      H5Pset_libver_bounds(fapl, H5F_LIBVER_EARLIEST, H5F_LIBVER_V18) < 0 ||
+      (props.fcpl = H5Pcreate(H5P_FILE_CREATE)) < 0 ||
       (props.dcpl = H5Pcreate(H5P_DATASET_CREATE)) < 0 ||
       (props.gcpl = H5Pcreate(H5P_GROUP_CREATE)) < 0 ||
       H5Pset_obj_track_times(props.dcpl, 0) < 0 || H5Pset_obj_track_times(props.gcpl, 0) < 0 ||
@@ -404,34 +443,41 @@ int results_write(const results *r, const char *path, nn_error *err) {
     nn_error_set(err, NN_FAIL, "%s: cannot set up HDF5 properties", path);
     goto done;
   }
-  if ((f = H5Fcreate(tmp, H5F_ACC_EXCL, props.fcpl, fapl)) < 0) {
-    /* HDF5 does not report errno; ask the system the same question. */
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL, 0666);
-    if (fd < 0) {
-      nn_error_set(err, NN_FAIL, "%s: cannot create %s: %s", path, tmp, strerror(errno));
-    } else {
-      close(fd);
-      unlink(tmp);
-      nn_error_set(err, NN_FAIL, "%s: HDF5 cannot create %s", path, tmp);
-    }
+  if ((f = H5Fcreate(tmp, H5F_ACC_TRUNC, props.fcpl, fapl)) < 0) {
+    nn_error_set(err, NN_FAIL, "%s: HDF5 cannot create a file in memory", path);
     goto done;
   }
-  created = 1;
   if (write_root(f, r, &what) < 0 || write_spec(&props, f, r, &what) < 0 ||
       write_data(&props, f, r, &what) < 0 || write_model(&props, f, r, &what) < 0 ||
       write_metrics(&props, f, r, &what) < 0 ||
       (r->has_test && write_test(&props, f, r, &what) < 0)) {
-    nn_error_set(err, NN_FAIL, "%s: writing %s failed (in %s)", path, what, tmp);
+    nn_error_set(err, NN_FAIL, "%s: writing %s failed", path, what);
+    goto done;
+  }
+  ssize_t size;
+  if (H5Fflush(f, H5F_SCOPE_GLOBAL) < 0 || (size = H5Fget_file_image(f, NULL, 0)) <= 0 ||
+      !(image = malloc((size_t)size)) || H5Fget_file_image(f, image, (size_t)size) != size) {
+    nn_error_set(err, NN_FAIL, "%s: cannot build the file image (%s)", path,
+                 image ? "HDF5 failed" : "out of memory");
     goto done;
   }
   hid_t fclosing = f;
   f = -1;
   if (H5Fclose(fclosing) < 0) {
-    nn_error_set(err, NN_FAIL, "%s: closing %s failed", path, tmp);
+    nn_error_set(err, NN_FAIL, "%s: closing the in-memory file failed", path);
     goto done;
   }
-  if (sync_path(tmp, 0) < 0) {
-    nn_error_set(err, NN_FAIL, "%s: fsync of %s failed: %s", path, tmp, strerror(errno));
+
+  /* A temporary file of our own name can only be a leftover of a killed run
+   * that had our process id (containers reuse small ids). */
+  if (unlink(tmp) < 0 && errno != ENOENT) {
+    nn_error_set(err, NN_FAIL, "%s: cannot remove stale %s: %s", path, tmp, strerror(errno));
+    goto done;
+  }
+  created = 1;
+  if (write_image(tmp, image, (size_t)size) < 0) {
+    if (errno == EEXIST) created = 0;
+    nn_error_set(err, NN_FAIL, "%s: cannot write %s: %s", path, tmp, strerror(errno));
     goto done;
   }
   if (rename(tmp, path) < 0) {
@@ -446,6 +492,7 @@ int results_write(const results *r, const char *path, nn_error *err) {
   }
   status = NN_OK;
 done:
+  free(image);
   if (f >= 0) H5Fclose(f);
   if (fapl >= 0) H5Pclose(fapl);
   if (props.fcpl >= 0) H5Pclose(props.fcpl);
@@ -582,6 +629,27 @@ static int open_group(reader *c, hid_t loc, const char *name, hid_t *g) {
   return NN_OK;
 }
 
+/* Checks that the file holds the data of dataset d (type t, space s) before
+ * anyone allocates for it: a damaged or hostile file may declare any extent.
+ * Filtered (compressed) data may expand up to deflate's best ratio. */
+static int check_storage(reader *c, const char *what, hid_t d, hid_t t, hid_t s) {
+  hssize_t npoints = H5Sget_simple_extent_npoints(s);
+  size_t size = H5Tget_size(t);
+  hsize_t have = H5Dget_storage_size(d);
+  hid_t dcpl = H5Dget_create_plist(d);
+  int nfilters = dcpl >= 0 ? H5Pget_nfilters(dcpl) : -1;
+  if (dcpl >= 0) H5Pclose(dcpl);
+  if (npoints < 0 || size == 0 || nfilters < 0)
+    return bad(c, NN_BADINPUT, "%s: cannot read its layout (damaged file?)", what);
+  hsize_t factor = nfilters > 0 ? 1100 : 1;
+  if ((hsize_t)npoints > HSIZE_UNDEF / size / factor ||
+      (hsize_t)npoints * size > have * factor)
+    return bad(c, NN_BADINPUT, "%s: declares %llu elements of %zu bytes, but the file holds %llu "
+               "bytes of them (damaged file?)", what, (unsigned long long)npoints, size,
+               (unsigned long long)have);
+  return NN_OK;
+}
+
 /* Opens dataset what (full name, for messages) = name in loc, checks it, and
  * returns its id and memory type for reading. */
 static int open_dset(reader *c, hid_t loc, const char *what, const char *name, enum kind k,
@@ -601,6 +669,7 @@ static int open_dset(reader *c, hid_t loc, const char *what, const char *name, e
     goto done;
   }
   status = check_shape(c, what, t, s, k, 1, rank, dims);
+  if (status == NN_OK && k != K_STR) status = check_storage(c, what, *out, t, s);
 done:
   if (t >= 0) H5Tclose(t);
   if (s >= 0) H5Sclose(s);
@@ -970,7 +1039,7 @@ static int read_model(reader *c, hid_t f, results *r) {
   if ((status = open_group(c, f, "model", &g))) return status;
   if ((status = peek_dims(c, g, "/model/W1", "W1", K_F64, 2, w1))) goto done;
   w2[0] = w1[1];
-  w2[1] = ANY;
+  w2[1] = DATA_CLASSES;  /* the labels index the outputs and the confusion matrix */
   if ((status = peek_dims(c, g, "/model/W2", "W2", K_F64, 2, w2))) goto done;
   if (w1[0] == 0 || w1[1] == 0 || w2[1] == 0 || w1[0] > (1u << 30) || w1[1] > (1u << 30) ||
       w2[1] > (1u << 30) || w1[0] * w1[1] > ((hsize_t)1 << 34) ||
@@ -1082,4 +1151,30 @@ done:
   if (H5Fclose(f) < 0 && !status) status = bad(&c, NN_FAIL, "closing failed");
   if (status) results_free(r);
   return status;
+}
+
+void results_remove_stale(const char *path) {
+  char dir[DATA_PATH_MAX], prefix[DATA_PATH_MAX + 8];
+  const char *slash = strrchr(path, '/');
+  const char *base = slash ? slash + 1 : path;
+  if (slash)
+    snprintf(dir, sizeof dir, "%.*s", (int)(slash - path) + (slash == path), path);
+  else
+    snprintf(dir, sizeof dir, ".");
+  snprintf(prefix, sizeof prefix, "%s.tmp-", base);
+  DIR *d = opendir(dir);
+  if (!d) return;
+  const size_t plen = strlen(prefix);
+  struct dirent *e;
+  while ((e = readdir(d)) != NULL) {
+    if (strncmp(e->d_name, prefix, plen) != 0) continue;
+    char *end;
+    long pid = strtol(e->d_name + plen, &end, 10);
+    if (*end || pid <= 0 || pid == (long)getpid()) continue;
+    if (kill((pid_t)pid, 0) == 0 || errno != ESRCH) continue; /* still running */
+    char stale[2 * DATA_PATH_MAX + 8];
+    snprintf(stale, sizeof stale, "%s/%s", dir, e->d_name);
+    unlink(stale);
+  }
+  closedir(d);
 }

@@ -109,6 +109,10 @@ int results_read(results *r, const char *path, nn_error *err);
  * cheap, for deciding whether an existing file may be replaced. */
 int results_read_status(const char *path, char *status, size_t n, nn_error *err);
 
+/* Removes temporary files PATH.tmp-PID left by processes that no longer run
+ * (killed while writing); best effort, errors are ignored. */
+void results_remove_stale(const char *path);
+
 /* Turns HDF5's own error printing off for the whole process (idempotent). */
 void results_quiet_hdf5(void);
 

@@ -120,6 +120,37 @@ done:
   return rc;
 }
 
+static int same_file(const char *what, const char *path, uint32_t crc, uint32_t want,
+                     nn_error *err) {
+  if (crc == want) return NN_OK;
+  return nn_error_set(err, NN_BADINPUT,
+                      "%s: crc32 %08x, but the run was trained with %s of crc32 %08x",
+                      path, (unsigned)crc, what, (unsigned)want);
+}
+
+int train_check_data(const results *r, const dataset *train, const dataset *test,
+                     nn_error *err) {
+  if (train->n != r->train_size + r->dev_size || train->d != r->model.d)
+    return nn_error_set(err, NN_BADINPUT,
+                        "%s: %zu images of %zu pixels, but the run was trained on %zu of %zu",
+                        train->images_path, train->n, train->d, r->train_size + r->dev_size,
+                        r->model.d);
+  if (test->d != r->model.d)
+    return nn_error_set(err, NN_BADINPUT, "%s: images of %zu pixels, but the model takes %zu",
+                        test->images_path, test->d, r->model.d);
+  int rc;
+  if ((rc = same_file("training images", train->images_path, train->images_crc32,
+                      r->train_images_crc32, err)) ||
+      (rc = same_file("training labels", train->labels_path, train->labels_crc32,
+                      r->train_labels_crc32, err)) ||
+      (rc = same_file("test images", test->images_path, test->images_crc32,
+                      r->test_images_crc32, err)) ||
+      (rc = same_file("test labels", test->labels_path, test->labels_crc32,
+                      r->test_labels_crc32, err)))
+    return rc;
+  return NN_OK;
+}
+
 void train_evaluate(const mlp *m, train_buffers *b, const dataset *ds, const size_t *rows,
                     size_t nrows, const double lut[256], double *loss, double *accuracy,
                     long *confusion) {
@@ -143,13 +174,21 @@ void train_evaluate(const mlp *m, train_buffers *b, const dataset *ds, const siz
   *accuracy = nrows ? (double)correct / (double)nrows : 0.0;
 }
 
-/* One pass of mini-batch SGD over the train split, batches taken in order. */
+/* One pass of mini-batch SGD over the train split, batches taken in order.
+ * Returns the last batch's loss (NaN as soon as one is not finite), or stops
+ * early with *stopped = 1 when a stop is requested. */
 static double train_epoch(results *r, train_buffers *b, mlp *grad, const dataset *train,
-                          const double lut[256], uint8_t *labels) {
+                          const double lut[256], uint8_t *labels, long epoch,
+                          const train_hooks *hooks, int *stopped) {
   const spec *s = &r->spec;
   const size_t B = (size_t)s->train.batch;
+  const size_t nbatches = (r->train_size + B - 1) / B;
   double last = 0.0;
-  for (size_t start = 0; start < r->train_size; start += B) {
+  for (size_t start = 0, batch = 1; start < r->train_size; start += B, batch++) {
+    if (hooks && hooks->stop && *hooks->stop) {
+      *stopped = 1;
+      return last;
+    }
     const size_t n = r->train_size - start < B ? r->train_size - start : B;
     const size_t *sel = r->train_index + start;
     for (size_t i = 0; i < n; i++) labels[i] = train->y[sel[i]];
@@ -158,6 +197,7 @@ static double train_epoch(results *r, train_buffers *b, mlp *grad, const dataset
     last = mlp_gradient(&r->model, &b->work, &X.matrix, labels, s->train.lambda, grad);
     if (!isfinite(last)) return last;
     mlp_step(&r->model, grad, s->train.lr);
+    if (hooks && hooks->batch_done) hooks->batch_done(r, epoch, batch, nbatches, hooks->ctx);
   }
   return last;
 }
@@ -169,13 +209,20 @@ void train_utc_now(char *buf, size_t n) {
   strftime(buf, n, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
+/* Writes r with a final status and the time it ended. */
+static int finish(results *r, const char *status, const char *path, nn_error *err) {
+  snprintf(r->status, sizeof r->status, "%s", status);
+  train_utc_now(r->finished, sizeof r->finished);
+  return results_write(r, path, err);
+}
+
 int train_run(results *r, const dataset *train, const dataset *test, const char *path,
               const train_hooks *hooks, nn_error *err) {
   const spec *s = &r->spec;
   const size_t B = (size_t)s->train.batch;
   const size_t cap = B > TRAIN_EVAL_CHUNK ? B : TRAIN_EVAL_CHUNK;
   train_buffers b;
-  mlp grad;
+  mlp grad = {0}, saved = {0};
   double lut[256];
   uint8_t *labels = malloc(cap);
   int rc = train_buffers_init(&b, &r->model, cap, err);
@@ -183,18 +230,30 @@ int train_run(results *r, const dataset *train, const dataset *test, const char 
     free(labels);
     return rc;
   }
-  rc = mlp_init(&grad, r->model.d, r->model.h, r->model.k, err);
+  if (!(rc = mlp_init(&grad, r->model.d, r->model.h, r->model.k, err)))
+    rc = mlp_init(&saved, r->model.d, r->model.h, r->model.k, err);
   if (!rc && !labels) rc = nn_error_set(err, NN_FAIL, "out of memory for %zu labels", cap);
   if (rc) goto done;
   train_lut(r, lut);
 
   snprintf(r->status, sizeof r->status, "running");
-  if (r->epochs_done == 0 && (rc = results_write(r, path, err))) goto done;
+  r->finished[0] = '\0';
+  if ((rc = results_write(r, path, err))) goto done;
 
   for (long e = (long)r->epochs_done + 1; e <= s->train.epochs; e++) {
     const double t0 = train_now();
     results_epoch row = {.epoch = e};
-    double last = train_epoch(r, &b, &grad, train, lut, labels);
+    int stopped = 0;
+    memcpy(saved.mem, r->model.mem, r->model.size * sizeof *saved.mem);
+    double last = train_epoch(r, &b, &grad, train, lut, labels, e, hooks, &stopped);
+    if (stopped) {
+      /* Drop the partial epoch: the file keeps the last completed one. */
+      memcpy(r->model.mem, saved.mem, r->model.size * sizeof *saved.mem);
+      if (!(rc = finish(r, "interrupted", path, err)))
+        rc = nn_error_set(err, NN_FAIL, "%s: interrupted during epoch %ld; the file holds epoch %zu",
+                          path, e, r->epochs_done);
+      goto done;
+    }
     if (isfinite(last) && mlp_finite(&r->model)) {
       train_evaluate(&r->model, &b, train, r->train_index, r->train_size, lut,
                      &row.train_loss, &row.train_accuracy, NULL);
@@ -205,22 +264,23 @@ int train_run(results *r, const dataset *train, const dataset *test, const char 
       row.train_loss = row.objective = NAN;
     }
     if (!isfinite(row.objective) || !isfinite(row.dev_loss)) {
-      snprintf(r->status, sizeof r->status, "diverged");
-      train_utc_now(r->finished, sizeof r->finished);
-      int wrc = results_write(r, path, err);
-      if (!wrc)
+      if (!(rc = finish(r, "diverged", path, err)))
         rc = nn_error_set(err, NN_FAIL,
                           "%s: diverged in epoch %ld (the loss is not finite); try a smaller "
                           "learning rate than train.lr=%g",
                           path, e, s->train.lr);
-      else
-        rc = wrc;
       goto done;
     }
     row.seconds = train_now() - t0;
     if ((rc = results_add_epoch(r, &row, err))) goto done;
     if ((rc = results_write(r, path, err))) goto done;
     if (hooks && hooks->epoch_done) hooks->epoch_done(r, hooks->ctx);
+  }
+  if (hooks && hooks->stop && *hooks->stop) {
+    if (!(rc = finish(r, "interrupted", path, err)))
+      rc = nn_error_set(err, NN_FAIL, "%s: interrupted before the final test; the file holds epoch %zu",
+                        path, r->epochs_done);
+    goto done;
   }
 
   /* Final test: the model as saved, on the test images. */
@@ -234,10 +294,9 @@ int train_run(results *r, const dataset *train, const dataset *test, const char 
                  r->confusion);
   r->test_n = (long)test->n;
   r->has_test = 1;
-  snprintf(r->status, sizeof r->status, "complete");
-  train_utc_now(r->finished, sizeof r->finished);
-  rc = results_write(r, path, err);
+  rc = finish(r, "complete", path, err);
 done:
+  mlp_free(&saved);
   mlp_free(&grad);
   train_buffers_free(&b);
   free(labels);

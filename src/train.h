@@ -40,6 +40,12 @@ void train_lut(const results *r, double lut[256]);
  * NN_BADINPUT with the spec key's place when spec and data disagree. */
 int train_begin(results *r, const dataset *train, const dataset *test, nn_error *err);
 
+/* Checks that the data files are those r was trained on (sizes and crc32s),
+ * before r, read back from its results file, is resumed or evaluated.
+ * NN_BADINPUT naming the file that differs. */
+int train_check_data(const results *r, const dataset *train, const dataset *test,
+                     nn_error *err);
+
 /* Loss (mean cross-entropy) and accuracy of m over rows of ds (all rows when
  * rows is NULL), in chunks of TRAIN_EVAL_CHUNK; counts into confusion (k, k)
  * when not NULL (zeroed first). */
@@ -47,17 +53,30 @@ void train_evaluate(const mlp *m, train_buffers *b, const dataset *ds, const siz
                     size_t nrows, const double lut[256], double *loss, double *accuracy,
                     long *confusion);
 
-/* What the run loop reports to its caller (all optional). */
+/* What the run loop reports to its caller, and how it is asked to stop (all
+ * optional). */
 typedef struct train_hooks {
   void (*epoch_done)(const results *r, void *ctx);   /* after each saved epoch */
+  /* after each SGD step: batch (1-based) of nbatches in epoch (1-based) */
+  void (*batch_done)(const results *r, long epoch, size_t batch, size_t nbatches, void *ctx);
   void *ctx;
+  /* Non-zero (set by a signal handler) asks the loop to stop at the next
+   * batch boundary. */
+  volatile sig_atomic_t *stop;
 } train_hooks;
 
 /* Runs the remaining epochs of r (from r->epochs_done to spec.train.epochs),
  * writing PATH atomically after each, then the final test on test; sets the
- * status to "complete" and writes PATH a last time.  On a non-finite loss or
- * weight the status becomes "diverged", PATH is written and NN_FAIL returned
- * with a message that suggests a smaller learning rate. */
+ * status to "complete" and writes PATH a last time.
+ *   Resuming is running this again on the r read back from PATH: batches are
+ * taken in a fixed order and nothing random happens after train_begin(), so
+ * the parameters at the end of an epoch determine the rest of the run.
+ *   On a stop request the partial epoch is dropped: the parameters of the
+ * last completed epoch are written with status "interrupted" and NN_FAIL is
+ * returned.  On a non-finite loss or weight the status becomes "diverged",
+ * PATH is written and NN_FAIL returned with a message that suggests a smaller
+ * learning rate.  When a write fails (disk full, folder gone) the previous
+ * file at PATH is left as it was and NN_FAIL names the path. */
 int train_run(results *r, const dataset *train, const dataset *test, const char *path,
               const train_hooks *hooks, nn_error *err);
 

@@ -79,3 +79,42 @@ finish() {
   echo "$checks checks, $failures failed"
   [ "$failures" -eq 0 ]
 }
+
+# make_tiny DIR: a tiny CSV data set in DIR -- 16 pixels, 10 classes, 200
+# training and 50 test images -- that trains in milliseconds.
+make_tiny() {
+  mkdir -p "$1"
+  for split in "train 200 1" "test 50 3"; do
+    set -- "$1" $split
+    awk -v n="$3" -v seed="$4" -v imgs="$1/images_$2.csv" -v labs="$1/labels_$2.csv" 'BEGIN {
+      for (i = 0; i < n; i++) {
+        c = (i * 7 + seed) % 10; line = ""
+        for (j = 0; j < 16; j++) {
+          v = ((j == c || j == c + 6) ? 200 : 0) + (i * 31 + j * 13 + seed) % 40
+          line = line (j ? "," : "") v
+        }
+        print line > imgs; print c > labs
+      }
+    }'
+  done
+}
+
+# same_run A B: A and B hold the same run -- /model, /metrics but the
+# timings, /test, the split -- by h5diff.
+same_run() {
+  for obj in /model /metrics/epoch /metrics/train_loss /metrics/train_accuracy \
+    /metrics/dev_loss /metrics/dev_accuracy /metrics/objective /test /data/train_index \
+    /data/dev_index; do
+    if ! "$H5DIFF" "$1" "$2" "$obj" >"$tmp/h5diff.out" 2>&1; then
+      head -5 "$tmp/h5diff.out" >&2
+      fail "$obj differs between $(basename "$1") and $(basename "$2")"
+      return 1
+    fi
+  done
+  pass
+}
+
+# h5status FILE: the status attribute of a results file.
+h5status() {
+  "$H5DUMP" -a /status "$1" 2>/dev/null | sed -n 's/.*(0): "\(.*\)".*/\1/p'
+}

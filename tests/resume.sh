@@ -1,0 +1,114 @@
+#!/bin/sh
+# tests/resume.sh: a run killed (SIGKILL at random moments, SIGINT, SIGTERM)
+# leaves no file or a valid one, and re-running the same command ends
+# bit-identical to a run never interrupted; a different spec is refused; a
+# full disk or a vanished folder costs only the message.
+. "$top_srcdir/tests/setup.sh"
+make_tiny "$tmp/tiny"
+cat >"$tmp/spec.yaml" <<EOT
+name: resume
+seed: 9
+data: {dir: $tmp/tiny, format: csv, dev_size: 50}
+model: {hidden: 12}
+train: {epochs: 400, batch: 10, lr: 1.0, lambda: 0.001, threads: 1}
+EOT
+run() { "$NNRUN" -q "$tmp/spec.yaml" -o "$@"; }
+
+start=$(date +%s.%N)
+expect 0 run "$tmp/reference.h5"
+took=$(awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN { printf "%.3f", b - a }')
+echo "an uninterrupted run takes ${took}s"
+
+# ---- SIGKILL at random moments: no file or a valid one; then resume
+seed=${RESUME_SEED:-$$}
+echo "random kill delays from seed $seed"
+for trial in 1 2 3 4 5 6; do
+  f=$tmp/kill$trial.h5
+  delay=$(awk -v s="$seed" -v t="$trial" -v T="$took" 'BEGIN { srand(s + t); printf "%.3f", rand() * 0.9 * T }')
+  # nnrun itself in the background (a backgrounded shell function would be a subshell)
+  "$NNRUN" -q "$tmp/spec.yaml" -o "$f" >/dev/null 2>&1 &
+  pid=$!
+  sleep "$delay"
+  kill -KILL "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+  status=
+  if [ -e "$f" ]; then
+    status=$(h5status "$f")
+    expect 0 "$NNEVAL" --no-store --split dev "$f" || echo "  after a kill at ${delay}s" >&2
+    echo "trial $trial: killed at ${delay}s, file status '$status'"
+  else
+    echo "trial $trial: killed at ${delay}s, before the first write"
+  fi
+  if [ "${status:-}" = complete ]; then
+    same_run "$tmp/reference.h5" "$f" # it finished before the kill
+  else
+    expect 0 run "$f" && same_run "$tmp/reference.h5" "$f"
+  fi
+  [ "$(h5status "$f")" = complete ] && pass || fail "trial $trial: not complete after resuming"
+  status=
+  leftovers=$(ls "$tmp" | grep "^kill$trial.h5.tmp-" || true)
+  [ -z "$leftovers" ] && pass || fail "temporary files left: $leftovers"
+done
+
+# ---- SIGINT and SIGTERM: stop at a batch boundary, status interrupted, exit 1
+for sig in INT TERM; do
+  f=$tmp/$sig.h5
+  "$NNRUN" "$tmp/spec.yaml" -o "$f" >"$tmp/out" 2>"$tmp/err" &
+  pid=$!
+  while [ ! -s "$f" ]; do sleep 0.02; done
+  sleep 0.2
+  kill -"$sig" "$pid"
+  set +e
+  wait "$pid"
+  code=$?
+  set -e
+  [ "$code" -eq 1 ] && pass || fail "SIG$sig: exit $code, expected 1"
+  [ "$(h5status "$f")" = interrupted ] && pass || fail "SIG$sig: status $(h5status "$f")"
+  expect_in "$tmp/err" "to resume, run the same command again: "
+  expect 0 "$NNRUN" "$tmp/spec.yaml" -o "$f"
+  expect_in "$tmp/out" "resuming $f after epoch"
+  same_run "$tmp/reference.h5" "$f"
+done
+
+# ---- a second SIGINT stops at once; the file is still a valid epoch
+f=$tmp/twice.h5
+"$NNRUN" -q "$tmp/spec.yaml" -o "$f" 2>"$tmp/err" &
+pid=$!
+while [ ! -s "$f" ]; do sleep 0.02; done
+sleep 0.2
+kill -INT "$pid"; kill -INT "$pid" 2>/dev/null || true
+set +e; wait "$pid"; code=$?; set -e
+[ "$code" -eq 1 ] && pass || fail "double SIGINT: exit $code, expected 1"
+expect 0 "$NNEVAL" --no-store --split dev "$f"
+expect 0 run "$f" && same_run "$tmp/reference.h5" "$f"
+
+# ---- an unfinished run of another spec is refused; --force starts over
+f=$tmp/other.h5
+"$NNRUN" -q "$tmp/spec.yaml" -o "$f" train.epochs=1000 >/dev/null 2>&1 &
+pid=$!
+while [ ! -s "$f" ]; do sleep 0.02; done
+kill -KILL "$pid"; wait "$pid" 2>/dev/null || true
+expect 2 run "$f" train.lr=0.5
+expect_err "nnrun: $f holds an unfinished run of another spec (train.epochs: 1000 in the file, 400 now; train.lr: 1 in the file, 0.5 now); use --force to start over or -o to write elsewhere"
+expect 0 run "$f" --force && same_run "$tmp/reference.h5" "$f"
+
+# ---- disk full (a file-size limit): exit 1, the path named, the old file untouched
+cp "$tmp/reference.h5" "$tmp/full.h5"
+cp "$tmp/full.h5" "$tmp/full.copy"
+expect 1 sh -c 'ulimit -f 4 && exec "$@"' sh "$NNRUN" -q --force "$tmp/spec.yaml" -o "$tmp/full.h5"
+expect_in "$tmp/err" "$tmp/full.h5"
+cmp -s "$tmp/full.h5" "$tmp/full.copy" && pass || fail "a failed write changed the complete file"
+[ -z "$(ls "$tmp" | grep '^full.h5.tmp-' || true)" ] && pass || fail "a failed write left a temporary file"
+
+# ---- the output folder vanishes during the run: exit 1, the path named
+mkdir "$tmp/gone"
+"$NNRUN" -q "$tmp/spec.yaml" train.epochs=100000 -o "$tmp/gone/run.h5" 2>"$tmp/err" &
+pid=$!
+while [ ! -s "$tmp/gone/run.h5" ]; do sleep 0.02; done
+rm -rf "$tmp/gone"
+set +e; wait "$pid"; code=$?; set -e
+[ "$code" -eq 1 ] && pass || fail "vanished folder: exit $code, expected 1"
+expect_in "$tmp/err" "$tmp/gone/run.h5"
+[ "$(wc -l <"$tmp/err")" -eq 1 ] && pass || fail "vanished folder: more than one line: $(cat "$tmp/err")"
+
+finish
