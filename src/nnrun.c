@@ -81,15 +81,20 @@ static void draw_bar(const results *r, long epoch, size_t batch, size_t nbatches
   const double epoch_secs = now - p->epoch_start;
   const double done = (double)batch / (double)nbatches;
   const double rate = epoch_secs > 0 ? (double)(batch * (size_t)r->spec.train.batch) / epoch_secs : 0;
-  /* the run's remaining time, from this epoch's pace */
+  /* the run's remaining time: from the average epoch (evaluation included)
+   * once one has finished here, else from this epoch's training pace */
   const double epochs_left = (double)(r->spec.train.epochs - epoch) + (1.0 - done);
-  const long eta = done > 0 ? (long)(epochs_left * epoch_secs / done + 0.5) : 0;
+  const size_t finished = r->epochs_done - p->epochs_before;
+  const double per_epoch = finished ? (p->epoch_start - p->start) / (double)finished
+                                    : (done > 0 ? epoch_secs / done : 0);
+  const long eta = (long)(epochs_left * per_epoch + 0.5);
   char bar[31];
   const int width = 30, fill = (int)(done * width);
   for (int i = 0; i < width; i++) bar[i] = i < fill ? '#' : '.';
   bar[width] = '\0';
-  printf("\r\033[Kepoch %3ld/%ld [%s] %zu/%zu batches  %.0f examples/s  ETA %ld:%02ld", epoch,
-         r->spec.train.epochs, bar, batch, nbatches, rate, eta / 60, eta % 60);
+  printf("\r\033[Kepoch %3ld/%ld [%s] %zu/%zu batches  %.0f examples/s  ETA %ld:%02ld%s", epoch,
+         r->spec.train.epochs, bar, batch, nbatches, rate, eta / 60, eta % 60,
+         batch == nbatches ? "  evaluating" : "");
   fflush(stdout);
 }
 
