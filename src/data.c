@@ -42,8 +42,12 @@ typedef struct reader {
 } reader;
 
 static int rd_open(reader *r, const char *path, nn_error *err) {
+  struct stat sb;
   r->path = path;
   r->crc = (uint32_t)crc32(0L, Z_NULL, 0);
+  r->f = NULL;
+  if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode))
+    return nn_error_set(err, NN_BADINPUT, "%s: is a directory (expected a data file)", path);
   errno = 0;
   r->f = gzopen(path, "rb");
   if (!r->f) {
@@ -269,6 +273,16 @@ done:
 
 static int is_blank(uint8_t c) { return c == ' ' || c == '\t' || c == '\r'; }
 
+/* The value starting at tok for a message: up to 20 bytes before the next
+ * separator, other than printable ASCII escaped as \xNN. */
+static void excerpt(const uint8_t *tok, const uint8_t *end, char *buf, size_t n) {
+  size_t o = 0;
+  for (const uint8_t *e = tok; e < end && e - tok < 20 && *e != ',' && *e != '\n' && *e != '\r' &&
+                              o + 5 < n; e++)
+    o += (size_t)snprintf(buf + o, n - o, *e >= 0x20 && *e < 0x7f ? "%c" : "\\x%02x", *e);
+  buf[o] = '\0';
+}
+
 /* Parses comma-separated integers 0..maxval, one row a line, all rows with
  * the same count d (taken from the first line when *d is 0).  Trailing empty
  * lines are tolerated, empty lines in the middle are not.  On success *out
@@ -294,6 +308,10 @@ static int csv_parse(const char *path, const uint8_t *buf, size_t len, unsigned 
     return nn_error_set(err, NN_BADINPUT, "%s: %zu lines (expected at most %" PRIu64 ")",
                         path, lines, MAX_N);
   const size_t dd = *d;
+  /* A complete row takes at least 2 * dd bytes (a digit and a separator a
+   * value), so no more rows fit, whatever the count of newlines: a long first
+   * line and many empty ones cannot make us allocate (lines x width). */
+  if (lines > len / (2 * dd) + 1) lines = len / (2 * dd) + 1;
   uint8_t *x = malloc(lines * dd);
   if (!x) return nn_error_set(err, NN_FAIL, "%s: out of memory (%zu bytes)", path, lines * dd);
 
@@ -328,10 +346,14 @@ static int csv_parse(const char *path, const uint8_t *buf, size_t len, unsigned 
       while (p < end && is_blank(*p)) p++;
       int sep_ok = p == end || *p == ',' || *p == '\n';
       if (tokend == digits || !sep_ok) {
-        const uint8_t *e = tok;
-        while (e < end && *e != ',' && *e != '\n' && *e != '\r' && e - tok < 20) e++;
-        st = nn_error_set(err, NN_BADINPUT, "%s: line %zu, value %zu: '%.*s' is not an integer (expected 0..%u)",
-                          path, line, k + 1, (int)(e - tok), (const char *)tok, maxval);
+        char ex[96];
+        excerpt(tok, end, ex, sizeof ex);
+        if (ex[0])
+          st = nn_error_set(err, NN_BADINPUT, "%s: line %zu, value %zu: '%s' is not an integer (expected 0..%u)",
+                            path, line, k + 1, ex, maxval);
+        else
+          st = nn_error_set(err, NN_BADINPUT, "%s: line %zu, value %zu: empty value (expected an integer 0..%u)",
+                            path, line, k + 1, maxval);
         goto fail;
       }
       if (neg || v > maxval) {
@@ -526,4 +548,50 @@ void data_gather(const dataset *ds, const size_t *rows, size_t nrows, const doub
 
 void data_lut(double lut[256], double shift, double scale) {
   for (int v = 0; v < 256; v++) lut[v] = ((double)v - shift) / scale;
+}
+
+int data_sparse_init(data_sparse *s, const dataset *ds, nn_error *err) {
+  memset(s, 0, sizeof *s);
+  const size_t total = ds->n * ds->d;
+  size_t nnz = 0;
+  for (size_t i = 0; i < total; i++) nnz += ds->x[i] != 0;
+  s->n = ds->n;
+  s->d = ds->d;
+  s->nnz = nnz;
+  s->ptr = malloc((ds->n + 1) * sizeof *s->ptr);
+  s->col = malloc((nnz ? nnz : 1) * sizeof *s->col);
+  s->val = malloc(nnz ? nnz : 1);
+  if (!s->ptr || !s->col || !s->val) {
+    data_sparse_free(s);
+    return nn_error_set(err, NN_FAIL, "out of memory for %zu non-zero pixels", nnz);
+  }
+  size_t k = 0;
+  for (size_t i = 0; i < ds->n; i++) {
+    const uint8_t *x = ds->x + i * ds->d;
+    s->ptr[i] = k;
+    for (size_t j = 0; j < ds->d; j++)
+      if (x[j]) {
+        s->col[k] = (uint32_t)j;
+        s->val[k++] = x[j];
+      }
+  }
+  s->ptr[ds->n] = k;
+  return NN_OK;
+}
+
+void data_sparse_free(data_sparse *s) {
+  if (!s) return;
+  free(s->ptr);
+  free(s->col);
+  free(s->val);
+  memset(s, 0, sizeof *s);
+}
+
+double data_density(const dataset *ds, const size_t *rows, size_t nrows) {
+  size_t nonzero = 0;
+  for (size_t r = 0; r < nrows; r++) {
+    const uint8_t *x = ds->x + (rows ? rows[r] : r) * ds->d;
+    for (size_t j = 0; j < ds->d; j++) nonzero += x[j] != 0;
+  }
+  return nrows && ds->d ? (double)nonzero / ((double)nrows * (double)ds->d) : 1.0;
 }

@@ -53,6 +53,23 @@ int data_load_files(dataset *ds, const char *images, const char *labels, int for
 
 void data_free(dataset *ds);
 
+/* The non-zero pixels of a dataset in compressed rows: image i's are
+ * col[ptr[i] .. ptr[i+1]) with values val[...].  For the sparse first layer. */
+typedef struct data_sparse {
+  size_t n, d, nnz;
+  size_t *ptr;              /* (n + 1) owned */
+  uint32_t *col;            /* (nnz) pixel index < d; owned */
+  uint8_t *val;             /* (nnz) raw non-zero byte; owned */
+} data_sparse;
+
+/* Builds s from ds.  NN_FAIL when out of memory. */
+int data_sparse_init(data_sparse *s, const dataset *ds, nn_error *err);
+void data_sparse_free(data_sparse *s);
+
+/* The fraction of the given rows' pixels (all rows when rows is NULL) that
+ * are not zero. */
+double data_density(const dataset *ds, const size_t *rows, size_t nrows);
+
 /* Mean and population standard deviation of all pixels of the given rows
  * (indices into ds), computed exactly from a 256-bin histogram.
  * rows may be NULL: then the first nrows rows.  std is 0 when all pixels are equal. */

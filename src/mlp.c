@@ -12,6 +12,8 @@
 #include <gsl/gsl_randist.h>
 
 #include "mlp.h"
+#include "spmm.h"
+#include "vmath.h"
 
 int mlp_init(mlp *m, size_t d, size_t h, size_t k, nn_error *err) {
   memset(m, 0, sizeof *m);
@@ -83,8 +85,28 @@ int mlp_work_init(mlp_work *w, const mlp *m, size_t cap, nn_error *err) {
   return NN_OK;
 }
 
+int mlp_work_sparse(mlp_work *w, const mlp *m, int threads, nn_error *err) {
+  w->threads = threads < 1 ? 1 : threads;
+  const size_t panels = spmm_work_size(m->d > w->cap ? m->d : w->cap, w->threads);
+  w->corr = malloc(m->h * sizeof *w->corr);
+  w->spmm_work = aligned_alloc(64, (panels + 63) / 64 * 64);
+  w->tptr = malloc((m->d + 1) * sizeof *w->tptr);
+  w->tcol = malloc(w->cap * m->d * sizeof *w->tcol);
+  w->tval = malloc(w->cap * m->d);
+  if (!w->corr || !w->spmm_work || !w->tptr || !w->tcol || !w->tval) {
+    mlp_work_free(w);
+    return nn_error_set(err, NN_FAIL, "out of memory for sparse buffers of %zu rows", w->cap);
+  }
+  return NN_OK;
+}
+
 void mlp_work_free(mlp_work *w) {
   if (!w) return;
+  free(w->corr);
+  free(w->spmm_work);
+  free(w->tptr);
+  free(w->tcol);
+  free(w->tval);
   if (w->A1) gsl_matrix_free(w->A1);
   if (w->P) gsl_matrix_free(w->P);
   if (w->dA1) gsl_matrix_free(w->dA1);
@@ -92,26 +114,16 @@ void mlp_work_free(mlp_work *w) {
   memset(w, 0, sizeof *w);
 }
 
-/* 1 / (1 + e^-z) without overflow: exp() only ever sees a non-positive argument. */
-static inline double sigmoid(double z) {
-  if (z >= 0.0) return 1.0 / (1.0 + exp(-z));
-  double e = exp(z);
-  return e / (1.0 + e);
-}
-
-double mlp_forward(const mlp *m, mlp_work *w, const gsl_matrix *X, const uint8_t *y,
-                   size_t *correct, long *confusion) {
-  const size_t n = X->size1, h = m->h, k = m->k;
+/* The forward pass after the first product: A1 holds X W1 for n rows. */
+static double forward_rest(const mlp *m, mlp_work *w, size_t n, const uint8_t *y,
+                           size_t *correct, long *confusion) {
+  const size_t h = m->h, k = m->k;
   gsl_matrix_view A1 = gsl_matrix_submatrix(w->A1, 0, 0, n, h); /* (n, h) */
   gsl_matrix_view P = gsl_matrix_submatrix(w->P, 0, 0, n, k);   /* (n, k) */
-  const double *b1 = m->b1.vector.data, *b2 = m->b2.vector.data;
+  const double *b2 = m->b2.vector.data;
 
   /* A1 = sigmoid(X W1 + b1) */
-  gsl_blas_dgemm(CblasNoTrans, CblasNoTrans, 1.0, X, &m->W1.matrix, 0.0, &A1.matrix);
-  for (size_t r = 0; r < n; r++) {
-    double *a = w->A1->data + r * w->A1->tda;
-    for (size_t j = 0; j < h; j++) a[j] = sigmoid(a[j] + b1[j]);
-  }
+  vmath_bias_sigmoid(w->A1->data, n, h, w->A1->tda, m->b1.vector.data);
 
   /* P = log_softmax(A1 W2 + b2), row by row, shifted by the row maximum */
   gsl_blas_dgemm(CblasNoTrans, CblasNoTrans, 1.0, &A1.matrix, &m->W2.matrix, 0.0, &P.matrix);
@@ -135,6 +147,37 @@ double mlp_forward(const mlp *m, mlp_work *w, const gsl_matrix *X, const uint8_t
   return loss;
 }
 
+double mlp_forward(const mlp *m, mlp_work *w, const gsl_matrix *X, const uint8_t *y,
+                   size_t *correct, long *confusion) {
+  gsl_matrix_view A1 = gsl_matrix_submatrix(w->A1, 0, 0, X->size1, m->h); /* (n, h) */
+  gsl_blas_dgemm(CblasNoTrans, CblasNoTrans, 1.0, X, &m->W1.matrix, 0.0, &A1.matrix);
+  return forward_rest(m, w, X->size1, y, correct, confusion);
+}
+
+/* corr = shift * colsum(M) for M (rows, h) with row stride ld. */
+static void shifted_colsum(const double *M, size_t rows, size_t h, size_t ld, double shift,
+                           double *corr) {
+  memset(corr, 0, h * sizeof *corr);
+  for (size_t r = 0; r < rows; r++)
+    for (size_t c = 0; c < h; c++) corr[c] += M[r * ld + c];
+  for (size_t c = 0; c < h; c++) corr[c] *= shift;
+}
+
+/* A1 = X W1 = (R W1 - shift 1 colsum(W1)) scale, over the non-zeros of R. */
+static void sparse_first_product(const mlp *m, mlp_work *w, const mlp_sparse_input *in) {
+  const spmm_matrix R = {.n = in->n, .d = in->S->d, .ptr = in->S->ptr, .col = in->S->col,
+                         .val = in->S->val, .rows = in->rows};
+  shifted_colsum(m->W1.matrix.data, m->d, m->h, m->h, in->shift, w->corr);
+  spmm(&R, m->W1.matrix.data, m->h, m->h, w->corr, in->scale, 0.0, w->A1->data, w->A1->tda,
+       w->threads, w->spmm_work);
+}
+
+double mlp_forward_sparse(const mlp *m, mlp_work *w, const mlp_sparse_input *in,
+                          const uint8_t *y, size_t *correct, long *confusion) {
+  sparse_first_product(m, w, in);
+  return forward_rest(m, w, in->n, y, correct, confusion);
+}
+
 /* g = 2 lambda W (the gradient of the L2 term), for one weight matrix. */
 static void l2_gradient(const gsl_matrix *W, double lambda, gsl_matrix *G) {
   const size_t n = W->size1 * W->size2;
@@ -150,11 +193,12 @@ static void column_sums(const gsl_matrix *M, double *col) {
   }
 }
 
-double mlp_gradient(const mlp *m, mlp_work *w, const gsl_matrix *X, const uint8_t *y,
-                    double lambda, mlp *g) {
-  const size_t n = X->size1, h = m->h, k = m->k;
-  size_t correct = 0;
-  const double loss = mlp_forward(m, w, X, y, &correct, NULL) / (double)n;
+/* Everything of the gradient but dW1's product with the input: after
+ * the forward pass, fills g's b2, W2, b1, W1 = 2 lambda W1, and leaves dZ1 in
+ * w->dA1.  Returns the mean loss. */
+static double backward(const mlp *m, mlp_work *w, size_t n, const uint8_t *y, double loss_sum,
+                       double lambda, mlp *g) {
+  const size_t h = m->h, k = m->k;
   gsl_matrix_view A1 = gsl_matrix_submatrix(w->A1, 0, 0, n, h);  /* (n, h) */
   gsl_matrix_view dZ2 = gsl_matrix_submatrix(w->P, 0, 0, n, k);  /* (n, k) */
   gsl_matrix_view dZ1 = gsl_matrix_submatrix(w->dA1, 0, 0, n, h);/* (n, h) */
@@ -171,18 +215,54 @@ double mlp_gradient(const mlp *m, mlp_work *w, const gsl_matrix *X, const uint8_
   gsl_blas_dgemm(CblasTrans, CblasNoTrans, 1.0, &A1.matrix, &dZ2.matrix, 1.0, &g->W2.matrix);
   column_sums(&dZ2.matrix, g->b2.vector.data);
 
-  /* dZ1 = (dZ2 W2^T) * A1 * (1 - A1) */
+  /* dZ1 = (dZ2 W2^T) * A1 * (1 - A1), and db1 = colsum(dZ1) in the same pass */
   gsl_blas_dgemm(CblasNoTrans, CblasTrans, 1.0, &dZ2.matrix, &m->W2.matrix, 0.0, &dZ1.matrix);
-  for (size_t r = 0; r < n; r++) {
-    double *dz = w->dA1->data + r * w->dA1->tda;
-    const double *a = w->A1->data + r * w->A1->tda;
-    for (size_t j = 0; j < h; j++) dz[j] *= a[j] * (1.0 - a[j]);
-  }
+  vmath_sigmoid_backward(w->dA1->data, w->dA1->tda, w->A1->data, w->A1->tda, n, h,
+                         g->b1.vector.data);
 
-  /* dW1 = X^T dZ1 + 2 lambda W1;  db1 = colsum(dZ1) */
+  /* dW1 = 2 lambda W1 + (the input's product, added by the caller) */
   l2_gradient(&m->W1.matrix, lambda, &g->W1.matrix);
+  return loss_sum / (double)n;
+}
+
+double mlp_gradient(const mlp *m, mlp_work *w, const gsl_matrix *X, const uint8_t *y,
+                    double lambda, mlp *g) {
+  const size_t n = X->size1;
+  size_t correct = 0;
+  const double loss = backward(m, w, n, y, mlp_forward(m, w, X, y, &correct, NULL), lambda, g);
+  /* dW1 += X^T dZ1 */
+  gsl_matrix_view dZ1 = gsl_matrix_submatrix(w->dA1, 0, 0, n, m->h);
   gsl_blas_dgemm(CblasTrans, CblasNoTrans, 1.0, X, &dZ1.matrix, 1.0, &g->W1.matrix);
-  column_sums(&dZ1.matrix, g->b1.vector.data);
+  return loss;
+}
+
+double mlp_gradient_sparse(const mlp *m, mlp_work *w, const mlp_sparse_input *in,
+                           const uint8_t *y, double lambda, mlp *g) {
+  const size_t n = in->n, d = m->d;
+  size_t correct = 0;
+  const double loss =
+      backward(m, w, n, y, mlp_forward_sparse(m, w, in, y, &correct, NULL), lambda, g);
+
+  /* R^T for the batch: pixel j's entries are (batch row, value), rows in order */
+  const data_sparse *S = in->S;
+  memset(w->tptr, 0, (d + 1) * sizeof *w->tptr);
+  for (size_t r = 0; r < n; r++)
+    for (size_t q = S->ptr[in->rows[r]]; q < S->ptr[in->rows[r] + 1]; q++) w->tptr[S->col[q] + 1]++;
+  for (size_t j = 0; j < d; j++) w->tptr[j + 1] += w->tptr[j];
+  for (size_t r = 0; r < n; r++)
+    for (size_t q = S->ptr[in->rows[r]]; q < S->ptr[in->rows[r] + 1]; q++) {
+      const size_t at = w->tptr[S->col[q]]++;
+      w->tcol[at] = (uint32_t)r;
+      w->tval[at] = S->val[q];
+    }
+  for (size_t j = d; j > 0; j--) w->tptr[j] = w->tptr[j - 1]; /* back to starts */
+  w->tptr[0] = 0;
+
+  /* dW1 += X^T dZ1 = (R^T dZ1 - shift 1 colsum(dZ1)) scale;  colsum(dZ1) = db1 */
+  for (size_t c = 0; c < m->h; c++) w->corr[c] = in->shift * g->b1.vector.data[c];
+  const spmm_matrix RT = {.n = d, .d = n, .ptr = w->tptr, .col = w->tcol, .val = w->tval};
+  spmm(&RT, w->dA1->data, w->dA1->tda, m->h, w->corr, in->scale, 1.0, g->W1.matrix.data,
+       m->h, w->threads, w->spmm_work);
   return loss;
 }
 

@@ -17,6 +17,7 @@
 #include <gsl/gsl_rng.h>
 #include <gsl/gsl_vector.h>
 
+#include "data.h"
 #include "error.h"
 
 typedef struct mlp {
@@ -49,10 +50,29 @@ typedef struct mlp_work {
   gsl_matrix *P;          /* (cap, k) log-probabilities, then dZ2 */
   gsl_matrix *dA1;        /* (cap, h) gradient w.r.t. Z1 */
   double *logp;           /* (cap) -log P[r, y_r] */
+  /* the sparse first layer's, after mlp_work_sparse() */
+  int threads;            /* for the sparse products */
+  double *corr;           /* (h) the rank-one correction */
+  void *spmm_work;        /* panels of spmm() */
+  size_t *tptr;           /* (d + 1) the batch's pixels transposed: rows = pixels */
+  uint32_t *tcol;         /* (cap * d) batch row of each entry */
+  uint8_t *tval;          /* (cap * d) */
 } mlp_work;
 
 int mlp_work_init(mlp_work *w, const mlp *m, size_t cap, nn_error *err);
+/* Adds the buffers of the sparse first layer, whose products run on threads. */
+int mlp_work_sparse(mlp_work *w, const mlp *m, int threads, nn_error *err);
 void mlp_work_free(mlp_work *w);
+
+/* The input of a batch given as the non-zero raw pixels of some images,
+ * normalized on the fly: x = (v - shift) * scale.  Only the two products with
+ * the first layer's weights change; the rest is the dense path's code. */
+typedef struct mlp_sparse_input {
+  const data_sparse *S;   /* the data set's non-zero pixels */
+  const size_t *rows;     /* (n) images of S in the batch */
+  size_t n;
+  double shift, scale;
+} mlp_sparse_input;
 
 /* Forward pass over n <= cap rows of X (n, d).  Returns the summed
  * cross-entropy of the rows; adds the number of correct argmax predictions to
@@ -65,6 +85,13 @@ double mlp_forward(const mlp *m, mlp_work *w, const gsl_matrix *X, const uint8_t
  * loss (without the L2 term). */
 double mlp_gradient(const mlp *m, mlp_work *w, const gsl_matrix *X, const uint8_t *y,
                     double lambda, mlp *g);
+
+/* mlp_forward() and mlp_gradient() with a sparse input (mlp_work_sparse()
+ * first).  Equal to the dense path up to rounding; tests/check_mlp.c checks. */
+double mlp_forward_sparse(const mlp *m, mlp_work *w, const mlp_sparse_input *in,
+                          const uint8_t *y, size_t *correct, long *confusion);
+double mlp_gradient_sparse(const mlp *m, mlp_work *w, const mlp_sparse_input *in,
+                           const uint8_t *y, double lambda, mlp *g);
 
 /* m -= lr * g, parameter by parameter. */
 void mlp_step(mlp *m, const mlp *g, double lr);

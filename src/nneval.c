@@ -105,6 +105,7 @@ static void print_confusion(const long *confusion, size_t k) {
 static int eval_file(const char *file, const options *opt, data_cache *cache, nn_error *err) {
   results r;
   train_buffers b = {0};
+  train_feed feed = {0};
   long *confusion = NULL;
   results_init(&r);
   int rc = results_read(&r, file, err);
@@ -132,10 +133,12 @@ static int eval_file(const char *file, const options *opt, data_cache *cache, nn
     rc = nn_error_set(err, NN_FAIL, "out of memory");
     goto done;
   }
-  if ((rc = train_buffers_init(&b, &r.model, TRAIN_EVAL_CHUNK, err))) goto done;
-  double lut[256], loss, accuracy;
-  train_lut(&r, lut);
-  train_evaluate(&r.model, &b, ds, rows, n, lut, &loss, &accuracy, confusion);
+  if ((rc = train_feed_init(&feed, &r, ds, err)) ||
+      (rc = train_buffers_init(&b, &r.model, TRAIN_EVAL_CHUNK,
+                               feed.sparse ? (int)opt->threads : 0, err)))
+    goto done;
+  double loss, accuracy;
+  train_evaluate(&r.model, &b, &feed, rows, n, &loss, &accuracy, confusion);
 
   if (!opt->quiet) {
     printf("%s: %s loss %.6f accuracy %.4f (n = %zu)\n", file, split_names[opt->split], loss,
@@ -159,6 +162,7 @@ static int eval_file(const char *file, const options *opt, data_cache *cache, nn
 done:
   free(confusion);
   train_buffers_free(&b);
+  train_feed_free(&feed);
   results_free(&r);
   return rc;
 }
@@ -209,7 +213,7 @@ int main(int argc, char **argv) {
   }
   opt.many = argc - optind > 1;
   results_quiet_hdf5();
-  cli_set_threads(opt.threads);
+  opt.threads = cli_set_threads(opt.threads);
 
   /* Every file is tried; the exit status is the worst of them. */
   int worst = NN_OK;

@@ -669,7 +669,7 @@ static int open_dset(reader *c, hid_t loc, const char *what, const char *name, e
     goto done;
   }
   status = check_shape(c, what, t, s, k, 1, rank, dims);
-  if (status == NN_OK && k != K_STR) status = check_storage(c, what, *out, t, s);
+  if (status == NN_OK) status = check_storage(c, what, *out, t, s);
 done:
   if (t >= 0) H5Tclose(t);
   if (s >= 0) H5Sclose(s);

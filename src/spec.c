@@ -44,6 +44,7 @@ static const char *const normalize_names[] = {"standardize", "scale", "none", NU
 static const char *const activation_names[] = {"sigmoid", NULL};
 static const char *const init_names[] = {"normal", NULL};
 static const char *const precision_names[] = {"float64", "float32", NULL};
+static const char *const input_names[] = {"auto", "dense", "sparse", NULL};
 
 static const struct key keys[] = {
   {.path = "name", .type = SPEC_STRING, .store = ST_STRING, AT(name), .check = CK_NAME,
@@ -87,6 +88,9 @@ static const struct key keys[] = {
   {.path = "train.threads", .type = SPEC_INT, .store = ST_LONG, AT(train.threads),
    .min = 0, .max = 1024, .def = "0",
    .help = "BLAS threads; 0 = all cores (results reproducible per count)"},
+  {.path = "train.input", .type = SPEC_ENUM, .store = ST_INT, AT(train.input),
+   .names = input_names, .nok = 3, .def = "auto",
+   .help = "first-layer products: dense BLAS, sparse over non-zero pixels, or auto by density"},
   {.path = "output.dir", .type = SPEC_STRING, .store = ST_STRING, AT(output.dir),
    .check = CK_PATH, .def = "runs", .help = "folder of the results file"},
 };
@@ -148,11 +152,32 @@ static int is_yaml_nonfinite(const char *t) {
   return 0;
 }
 
+/* Whether t (len bytes) is valid UTF-8: what YAML text (and so the resolved
+ * spec and the results file) can hold. */
+static int is_utf8(const char *t, size_t len) {
+  const unsigned char *p = (const unsigned char *)t, *end = p + len;
+  while (p < end) {
+    unsigned c = *p++, more = c < 0x80 ? 0 : c >= 0xc2 && c < 0xe0 ? 1 : c >= 0xe0 && c < 0xf0 ? 2
+                                       : c >= 0xf0 && c < 0xf5 ? 3 : 9;
+    if (more == 9 || (size_t)(end - p) < more) return 0;
+    unsigned cp = c & (0x3fu >> more);
+    for (unsigned i = 0; i < more; i++, p++) {
+      if ((*p & 0xc0) != 0x80) return 0;
+      cp = cp << 6 | (*p & 0x3fu);
+    }
+    if ((more == 2 && (cp < 0x800 || (cp >= 0xd800 && cp < 0xe000))) ||
+        (more == 3 && (cp < 0x10000 || cp > 0x10ffff)))
+      return 0;
+  }
+  return 1;
+}
+
 /* Writes a value for a message: plain text as is, anything else quoted with C
- * escapes, long values cut with "...". */
+ * escapes (bytes of invalid UTF-8 too), long values cut with "...". */
 static void show(const char *t, size_t len, int plain, char *buf, size_t n) {
   size_t o = 0;
-  int quote = !plain;
+  const int utf8 = is_utf8(t, len);
+  int quote = !plain || !utf8;
   if (plain && len == 0) {
     snprintf(buf, n, "an empty value");
     return;
@@ -180,7 +205,7 @@ static void show(const char *t, size_t len, int plain, char *buf, size_t n) {
     } else if (quote && c == '\t') {
       buf[o++] = '\\';
       buf[o++] = 't';
-    } else if (quote && (c < 0x20 || c == 0x7f)) {
+    } else if (quote && (c < 0x20 || c == 0x7f || (c >= 0x80 && !utf8))) {
       o += (size_t)snprintf(buf + o, n - o, "\\x%02x", c);
     } else {
       buf[o++] = (char)c;
@@ -299,6 +324,16 @@ static int key_set(spec *s, size_t i, const char *t, size_t len, int plain,
       snprintf(why, n, "expected a path of at most %zu bytes, got %zu bytes",
                k->size - 1, len);
       return -1;
+    }
+    if (k->check == CK_PATH) {
+      int printable = is_utf8(t, len);
+      for (size_t j = 0; j < len && printable; j++)
+        if (((unsigned char)t[j] < 0x20 && t[j] != '\t') || t[j] == 0x7f) printable = 0;
+      if (!printable) {  /* it would reach messages: one line, no terminal codes */
+        show(t, len, plain, got, sizeof got);
+        snprintf(why, n, "expected a path of printable UTF-8 text, got %s", got);
+        return -1;
+      }
     }
     if (len >= k->size) break;
     memcpy(field, t, len);
@@ -671,11 +706,20 @@ static int ld_stream(struct loader *ld) {
   return NN_OK;
 }
 
+/* Deepest nesting of collections the syntax pass reads through: a spec needs
+ * 2; libyaml's scanner slows down quadratically with the depth. */
+#define NEST_MAX 32
+
 /* Reads every event, for the syntax errors only. */
 static int ld_syntax(struct loader *ld) {
-  int rc;
+  int rc, depth = 0;
   do {
     if ((rc = ld_next(ld))) return rc;
+    if (ld->ev.type == YAML_MAPPING_START_EVENT || ld->ev.type == YAML_SEQUENCE_START_EVENT)
+      if (++depth > NEST_MAX)
+        return ld_error(ld, ev_line(&ld->ev), ev_col(&ld->ev), NULL,
+                        "YAML nested deeper than %d levels (a spec needs 2)", NEST_MAX);
+    if (ld->ev.type == YAML_MAPPING_END_EVENT || ld->ev.type == YAML_SEQUENCE_END_EVENT) depth--;
   } while (ld->ev.type != YAML_STREAM_END_EVENT);
   return NN_OK;
 }
@@ -773,21 +817,44 @@ int spec_load_file(spec *s, const char *path, nn_error *err) {
 
 /* ------------------------------------------------------------ overrides */
 
-int spec_override(spec *s, const char *arg, nn_error *err) {
-  const char *eq = strchr(arg, '=');
-  char why[512], path[256];
+/* arg as messages show it: control characters (and bytes of invalid UTF-8)
+ * escaped as \n, \t, \xNN, so a message stays one line of text; cut to fit
+ * n bytes. */
+static void arg_text(const char *arg, char *buf, size_t n) {
+  size_t o = 0;
+  const int utf8 = is_utf8(arg, strlen(arg));
+  for (const unsigned char *p = (const unsigned char *)arg; *p; p++) {
+    char e[8];
+    if (*p == '\n' || *p == '\t')
+      snprintf(e, sizeof e, "\\%c", *p == '\n' ? 'n' : 't');
+    else if (*p < 0x20 || *p == 0x7f || (*p >= 0x80 && !utf8))
+      snprintf(e, sizeof e, "\\x%02x", *p);
+    else
+      e[0] = (char)*p, e[1] = '\0';
+    size_t k = strlen(e);
+    if (o + k >= n) break;
+    memcpy(buf + o, e, k);
+    o += k;
+  }
+  if (n) buf[o] = '\0';
+}
+
+int spec_override(spec *s, const char *raw, nn_error *err) {
+  const char *eq = strchr(raw, '=');
+  char why[512], path[256], arg[512];
+  arg_text(raw, arg, sizeof arg);
   if (!eq)
     return nn_error_set(err, NN_BADINPUT,
                         "command line '%s': expected KEY=VALUE, e.g. train.lr=0.5", arg);
-  size_t klen = (size_t)(eq - arg);
+  size_t klen = (size_t)(eq - raw);
   if (klen == 0)
     return nn_error_set(err, NN_BADINPUT,
                         "command line '%s': expected KEY=VALUE with a key before '='",
                         arg);
-  show(arg, klen, 1, path, sizeof path);
-  int i = key_find(arg, klen);
+  show(raw, klen, 1, path, sizeof path);
+  int i = key_find(raw, klen);
   if (i < 0) {
-    int sec = section_find(arg, klen);
+    int sec = section_find(raw, klen);
     if (sec >= 0)
       return nn_error_set(err, NN_BADINPUT,
                           "command line '%s': %s: is a section; set one of its keys, "
@@ -802,7 +869,7 @@ int spec_override(spec *s, const char *arg, nn_error *err) {
   spec_origin *o = &s->origin[i];
   o->kind = SPEC_FROM_OVERRIDE;
   o->line = o->col = 0;
-  snprintf(o->text, sizeof o->text, "%s", arg);
+  arg_text(raw, o->text, sizeof o->text);
   return NN_OK;
 }
 

@@ -22,6 +22,7 @@ enum spec_normalize { SPEC_NORM_STANDARDIZE, SPEC_NORM_SCALE, SPEC_NORM_NONE };
 enum spec_activation { SPEC_ACT_SIGMOID };
 enum spec_init { SPEC_INIT_NORMAL };
 enum spec_precision { SPEC_PREC_FLOAT64, SPEC_PREC_FLOAT32 };
+enum spec_input { SPEC_INPUT_AUTO, SPEC_INPUT_DENSE, SPEC_INPUT_SPARSE };
 
 /* Value types of the table; an ENUM is stored as an int index into its names. */
 enum spec_type { SPEC_INT, SPEC_REAL, SPEC_STRING, SPEC_ENUM };
@@ -33,7 +34,7 @@ typedef struct spec_origin {
   char text[SPEC_NAME_MAX];   /* SPEC_FROM_OVERRIDE: the KEY=VALUE argument (truncated) */
 } spec_origin;
 
-#define SPEC_NKEYS 16  /* entries in the key table */
+#define SPEC_NKEYS 17  /* entries in the key table */
 
 typedef struct spec {
   char name[SPEC_NAME_MAX];  /* plain file name: [A-Za-z0-9_.+-], not starting with '.' or '-' */
@@ -56,6 +57,7 @@ typedef struct spec {
     double lr;               /* > 0 */
     double lambda;           /* >= 0 */
     long threads;            /* >= 0; 0 = all cores */
+    int input;               /* enum spec_input: how the first layer reads the pixels */
   } train;
   struct {
     char dir[SPEC_PATH_MAX];

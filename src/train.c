@@ -20,7 +20,8 @@ double train_now(void) {
   return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-int train_buffers_init(train_buffers *b, const mlp *m, size_t cap, nn_error *err) {
+int train_buffers_init(train_buffers *b, const mlp *m, size_t cap, int sparse_threads,
+                       nn_error *err) {
   memset(b, 0, sizeof *b);
   b->cap = cap;
   b->d = m->d;
@@ -30,6 +31,7 @@ int train_buffers_init(train_buffers *b, const mlp *m, size_t cap, nn_error *err
     return nn_error_set(err, NN_FAIL, "out of memory for a batch of %zu rows", cap);
   }
   int rc = mlp_work_init(&b->work, m, cap, err);
+  if (!rc && sparse_threads > 0) rc = mlp_work_sparse(&b->work, m, sparse_threads, err);
   if (rc) train_buffers_free(b);
   return rc;
 }
@@ -41,12 +43,28 @@ void train_buffers_free(train_buffers *b) {
   memset(b, 0, sizeof *b);
 }
 
-void train_lut(const results *r, double lut[256]) {
+int train_feed_init(train_feed *f, const results *r, const dataset *ds, nn_error *err) {
+  memset(f, 0, sizeof *f);
+  f->ds = ds;
   switch (r->spec.data.normalize) {
-  case SPEC_NORM_STANDARDIZE: data_lut(lut, r->mean, r->std); break;
-  case SPEC_NORM_SCALE: data_lut(lut, 0.0, 255.0); break;
-  default: data_lut(lut, 0.0, 1.0); break;
+  case SPEC_NORM_STANDARDIZE: f->shift = r->mean, f->scale = r->std; break;
+  case SPEC_NORM_SCALE: f->shift = 0.0, f->scale = 255.0; break;
+  default: f->shift = 0.0, f->scale = 1.0; break;
   }
+  data_lut(f->lut, f->shift, f->scale);
+  f->scale = 1.0 / f->scale; /* the sparse products multiply */
+  switch (r->spec.train.input) {
+  case SPEC_INPUT_DENSE: f->sparse = 0; break;
+  case SPEC_INPUT_SPARSE: f->sparse = 1; break;
+  default: f->sparse = data_density(ds, NULL, ds->n) < TRAIN_SPARSE_DENSITY; break;
+  }
+  return f->sparse ? data_sparse_init(&f->S, ds, err) : NN_OK;
+}
+
+void train_feed_free(train_feed *f) {
+  if (!f) return;
+  data_sparse_free(&f->S);
+  memset(f, 0, sizeof *f);
 }
 
 /* "FILE:LINE:COL: KEY: " for messages about a key that the data contradicts. */
@@ -151,24 +169,37 @@ int train_check_data(const results *r, const dataset *train, const dataset *test
   return NN_OK;
 }
 
-void train_evaluate(const mlp *m, train_buffers *b, const dataset *ds, const size_t *rows,
-                    size_t nrows, const double lut[256], double *loss, double *accuracy,
-                    long *confusion) {
+/* The batch of rows sel[0..n) of f's data set as the model reads it. */
+static void feed_batch(const train_feed *f, train_buffers *b, const size_t *sel, size_t n,
+                       mlp_sparse_input *in, gsl_matrix_view *X) {
+  if (f->sparse) {
+    *in = (mlp_sparse_input){.S = &f->S, .rows = sel, .n = n, .shift = f->shift,
+                             .scale = f->scale};
+  } else {
+    data_gather(f->ds, sel, n, f->lut, b->x);
+    *X = gsl_matrix_view_array(b->x, n, b->d);
+  }
+}
+
+void train_evaluate(const mlp *m, train_buffers *b, const train_feed *f, const size_t *rows,
+                    size_t nrows, double *loss, double *accuracy, long *confusion) {
   const size_t chunk = b->cap < TRAIN_EVAL_CHUNK ? b->cap : TRAIN_EVAL_CHUNK;
   size_t index[TRAIN_EVAL_CHUNK];
+  uint8_t labels[TRAIN_EVAL_CHUNK];
   double total = 0.0;
   size_t correct = 0;
   if (confusion) memset(confusion, 0, m->k * m->k * sizeof *confusion);
-  uint8_t labels[TRAIN_EVAL_CHUNK];
   for (size_t start = 0; start < nrows; start += chunk) {
     const size_t n = nrows - start < chunk ? nrows - start : chunk;
     const size_t *sel = rows ? rows + start : index;
     if (!rows)
       for (size_t i = 0; i < n; i++) index[i] = start + i;
-    for (size_t i = 0; i < n; i++) labels[i] = ds->y[sel[i]];
-    data_gather(ds, sel, n, lut, b->x);
-    gsl_matrix_view X = gsl_matrix_view_array(b->x, n, m->d);
-    total += mlp_forward(m, &b->work, &X.matrix, labels, &correct, confusion);
+    for (size_t i = 0; i < n; i++) labels[i] = f->ds->y[sel[i]];
+    mlp_sparse_input in;
+    gsl_matrix_view X;
+    feed_batch(f, b, sel, n, &in, &X);
+    total += f->sparse ? mlp_forward_sparse(m, &b->work, &in, labels, &correct, confusion)
+                       : mlp_forward(m, &b->work, &X.matrix, labels, &correct, confusion);
   }
   *loss = nrows ? total / (double)nrows : 0.0;
   *accuracy = nrows ? (double)correct / (double)nrows : 0.0;
@@ -177,9 +208,8 @@ void train_evaluate(const mlp *m, train_buffers *b, const dataset *ds, const siz
 /* One pass of mini-batch SGD over the train split, batches taken in order.
  * Returns the last batch's loss (NaN as soon as one is not finite), or stops
  * early with *stopped = 1 when a stop is requested. */
-static double train_epoch(results *r, train_buffers *b, mlp *grad, const dataset *train,
-                          const double lut[256], uint8_t *labels, long epoch,
-                          const train_hooks *hooks, int *stopped) {
+static double train_epoch(results *r, train_buffers *b, mlp *grad, const train_feed *f,
+                          uint8_t *labels, long epoch, const train_hooks *hooks, int *stopped) {
   const spec *s = &r->spec;
   const size_t B = (size_t)s->train.batch;
   const size_t nbatches = (r->train_size + B - 1) / B;
@@ -191,10 +221,13 @@ static double train_epoch(results *r, train_buffers *b, mlp *grad, const dataset
     }
     const size_t n = r->train_size - start < B ? r->train_size - start : B;
     const size_t *sel = r->train_index + start;
-    for (size_t i = 0; i < n; i++) labels[i] = train->y[sel[i]];
-    data_gather(train, sel, n, lut, b->x);
-    gsl_matrix_view X = gsl_matrix_view_array(b->x, n, r->model.d);
-    last = mlp_gradient(&r->model, &b->work, &X.matrix, labels, s->train.lambda, grad);
+    for (size_t i = 0; i < n; i++) labels[i] = f->ds->y[sel[i]];
+    mlp_sparse_input in;
+    gsl_matrix_view X;
+    feed_batch(f, b, sel, n, &in, &X);
+    last = f->sparse
+               ? mlp_gradient_sparse(&r->model, &b->work, &in, labels, s->train.lambda, grad)
+               : mlp_gradient(&r->model, &b->work, &X.matrix, labels, s->train.lambda, grad);
     if (!isfinite(last)) return last;
     mlp_step(&r->model, grad, s->train.lr);
     if (hooks && hooks->batch_done) hooks->batch_done(r, epoch, batch, nbatches, hooks->ctx);
@@ -221,20 +254,22 @@ int train_run(results *r, const dataset *train, const dataset *test, const char 
   const spec *s = &r->spec;
   const size_t B = (size_t)s->train.batch;
   const size_t cap = B > TRAIN_EVAL_CHUNK ? B : TRAIN_EVAL_CHUNK;
-  train_buffers b;
+  train_buffers b = {0};
+  train_feed ftrain = {0}, ftest = {0};
   mlp grad = {0}, saved = {0};
-  double lut[256];
   uint8_t *labels = malloc(cap);
-  int rc = train_buffers_init(&b, &r->model, cap, err);
-  if (rc) {
-    free(labels);
-    return rc;
+  int rc;
+  if ((rc = train_feed_init(&ftrain, r, train, err)) ||
+      (rc = train_feed_init(&ftest, r, test, err)) ||
+      (rc = train_buffers_init(&b, &r->model, cap,
+                               ftrain.sparse || ftest.sparse ? (int)r->threads : 0, err)) ||
+      (rc = mlp_init(&grad, r->model.d, r->model.h, r->model.k, err)) ||
+      (rc = mlp_init(&saved, r->model.d, r->model.h, r->model.k, err)))
+    goto done;
+  if (!labels) {
+    rc = nn_error_set(err, NN_FAIL, "out of memory for %zu labels", cap);
+    goto done;
   }
-  if (!(rc = mlp_init(&grad, r->model.d, r->model.h, r->model.k, err)))
-    rc = mlp_init(&saved, r->model.d, r->model.h, r->model.k, err);
-  if (!rc && !labels) rc = nn_error_set(err, NN_FAIL, "out of memory for %zu labels", cap);
-  if (rc) goto done;
-  train_lut(r, lut);
 
   snprintf(r->status, sizeof r->status, "running");
   r->finished[0] = '\0';
@@ -245,7 +280,7 @@ int train_run(results *r, const dataset *train, const dataset *test, const char 
     results_epoch row = {.epoch = e};
     int stopped = 0;
     memcpy(saved.mem, r->model.mem, r->model.size * sizeof *saved.mem);
-    double last = train_epoch(r, &b, &grad, train, lut, labels, e, hooks, &stopped);
+    double last = train_epoch(r, &b, &grad, &ftrain, labels, e, hooks, &stopped);
     if (stopped) {
       /* Drop the partial epoch: the file keeps the last completed one. */
       memcpy(r->model.mem, saved.mem, r->model.size * sizeof *saved.mem);
@@ -255,9 +290,9 @@ int train_run(results *r, const dataset *train, const dataset *test, const char 
       goto done;
     }
     if (isfinite(last) && mlp_finite(&r->model)) {
-      train_evaluate(&r->model, &b, train, r->train_index, r->train_size, lut,
-                     &row.train_loss, &row.train_accuracy, NULL);
-      train_evaluate(&r->model, &b, train, r->dev_index, r->dev_size, lut, &row.dev_loss,
+      train_evaluate(&r->model, &b, &ftrain, r->train_index, r->train_size, &row.train_loss,
+                     &row.train_accuracy, NULL);
+      train_evaluate(&r->model, &b, &ftrain, r->dev_index, r->dev_size, &row.dev_loss,
                      &row.dev_accuracy, NULL);
       row.objective = row.train_loss + s->train.lambda * mlp_l2(&r->model);
     } else {
@@ -290,7 +325,7 @@ int train_run(results *r, const dataset *train, const dataset *test, const char 
     rc = nn_error_set(err, NN_FAIL, "out of memory");
     goto done;
   }
-  train_evaluate(&r->model, &b, test, NULL, test->n, lut, &r->test_loss, &r->test_accuracy,
+  train_evaluate(&r->model, &b, &ftest, NULL, test->n, &r->test_loss, &r->test_accuracy,
                  r->confusion);
   r->test_n = (long)test->n;
   r->has_test = 1;
@@ -299,6 +334,8 @@ done:
   mlp_free(&saved);
   mlp_free(&grad);
   train_buffers_free(&b);
+  train_feed_free(&ftrain);
+  train_feed_free(&ftest);
   free(labels);
   return rc;
 }

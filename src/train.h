@@ -19,19 +19,38 @@
  * make exactly the same BLAS calls and agree bit for bit. */
 #define TRAIN_EVAL_CHUNK 1000
 
+/* Below this fraction of non-zero pixels, train.input: auto reads a data set
+ * sparsely (bench/sparse.c: at MNIST's 19% the sparse products take a third
+ * of dense BLAS's time, the gather of the dense batch included). */
+#define TRAIN_SPARSE_DENSITY 0.5
+
+/* A data set as the first layer reads it: dense, each byte through a lookup
+ * table into a gathered batch, or sparse, its non-zero bytes only. */
+typedef struct train_feed {
+  const dataset *ds;      /* borrowed */
+  double lut[256];        /* dense: byte -> normalized value */
+  double shift, scale;    /* sparse: x = (v - shift) * scale, the same map */
+  int sparse;             /* which of the two */
+  data_sparse S;          /* sparse: ds's non-zero pixels; owned */
+} train_feed;
+
+/* Sets up f for ds under r's normalization and spec.train.input (auto:
+ * sparse when ds's density is below TRAIN_SPARSE_DENSITY). */
+int train_feed_init(train_feed *f, const results *r, const dataset *ds, nn_error *err);
+void train_feed_free(train_feed *f);
+
 /* Buffers for batches of up to cap rows, allocated once per run. */
 typedef struct train_buffers {
   size_t cap, d;
-  double *x;              /* (cap, d) the gathered, normalized batch */
+  double *x;              /* (cap, d) the gathered, normalized batch (dense feeds) */
   mlp_work work;
 } train_buffers;
 
-int train_buffers_init(train_buffers *b, const mlp *m, size_t cap, nn_error *err);
+/* sparse_threads > 0 adds what sparse feeds need, their products on that
+ * many threads. */
+int train_buffers_init(train_buffers *b, const mlp *m, size_t cap, int sparse_threads,
+                       nn_error *err);
 void train_buffers_free(train_buffers *b);
-
-/* lut[v] = the normalized value of pixel byte v, per r->spec.data.normalize
- * and the recorded r->mean and r->std. */
-void train_lut(const results *r, double lut[256]);
 
 /* Checks the spec against the data (dev_size, batch, image sizes), shuffles
  * the training file with the seeded GSL RNG and splits it (dev = the first
@@ -46,12 +65,11 @@ int train_begin(results *r, const dataset *train, const dataset *test, nn_error 
 int train_check_data(const results *r, const dataset *train, const dataset *test,
                      nn_error *err);
 
-/* Loss (mean cross-entropy) and accuracy of m over rows of ds (all rows when
- * rows is NULL), in chunks of TRAIN_EVAL_CHUNK; counts into confusion (k, k)
- * when not NULL (zeroed first). */
-void train_evaluate(const mlp *m, train_buffers *b, const dataset *ds, const size_t *rows,
-                    size_t nrows, const double lut[256], double *loss, double *accuracy,
-                    long *confusion);
+/* Loss (mean cross-entropy) and accuracy of m over rows of f's data set (all
+ * rows when rows is NULL), in chunks of TRAIN_EVAL_CHUNK; counts into
+ * confusion (k, k) when not NULL (zeroed first). */
+void train_evaluate(const mlp *m, train_buffers *b, const train_feed *f, const size_t *rows,
+                    size_t nrows, double *loss, double *accuracy, long *confusion);
 
 /* What the run loop reports to its caller, and how it is asked to stop (all
  * optional). */

@@ -298,11 +298,11 @@ START_TEST(csv_row_length) {
   write_text(img, "\r\n\n");
   expect_fail(img, lab, 1, NN_BADINPUT, img,
               "no data, only empty lines (expected one row of values a line)");
-  /* a folder instead of a file: an I/O error, not bad content */
+  /* a folder instead of a file: bad input (exit 2), like a folder given as a results file */
   dataset ds;
   nn_error err;
-  ck_assert_int_eq(data_load_files(&ds, tmp, lab, 1, &err), NN_FAIL);
-  ck_assert_ptr_nonnull(strstr(err.msg, "Is a directory"));
+  ck_assert_int_eq(data_load_files(&ds, tmp, lab, 1, &err), NN_BADINPUT);
+  ck_assert_ptr_nonnull(strstr(err.msg, "is a directory (expected a data file)"));
   ck_assert_ptr_null(ds.x);
 }
 END_TEST
@@ -322,7 +322,7 @@ START_TEST(csv_bad_values) {
               "line 2, value 1: 'x' is not an integer (expected 0..255)");
   write_text(img, "1,2,3\n4,,6\n");
   expect_fail(img, lab, 1, NN_BADINPUT, img,
-              "line 2, value 2: '' is not an integer (expected 0..255)");
+              "line 2, value 2: empty value (expected an integer 0..255)");
   write_text(img, "1,2,3\n4,5,6\n");
   write_text(lab, "1\n10\n");
   expect_fail(img, lab, 1, NN_BADINPUT, lab, "line 2, value 1: 10 is out of range (expected 0..9)");

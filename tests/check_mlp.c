@@ -353,6 +353,15 @@ START_TEST(test_begin_rejects_what_the_data_contradicts) {
 }
 END_TEST
 
+/* A results struct whose normalization is x -> (x - 100) / 50. */
+static void feed_results(results *r, int input) {
+  results_init(r);
+  spec_defaults(&r->spec);
+  r->spec.train.input = input;
+  r->mean = 100.0;
+  r->std = 50.0;
+}
+
 /* Evaluation in chunks must equal one pass over all rows. */
 START_TEST(test_evaluate_in_chunks) {
   dataset ds;
@@ -360,18 +369,21 @@ START_TEST(test_evaluate_in_chunks) {
   gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
   mlp m;
   random_model(&m, 8, 5, 10, 0.1, rng);
+  results r;
+  feed_results(&r, SPEC_INPUT_DENSE);
+  train_feed f;
+  ck_assert_int_eq(train_feed_init(&f, &r, &ds, NULL), NN_OK);
   train_buffers b;
-  ck_assert_int_eq(train_buffers_init(&b, &m, TRAIN_EVAL_CHUNK, NULL), NN_OK);
-  double lut[256], loss, acc;
-  data_lut(lut, 100.0, 50.0);
+  ck_assert_int_eq(train_buffers_init(&b, &m, TRAIN_EVAL_CHUNK, 0, NULL), NN_OK);
+  double loss, acc;
   long confusion[100];
-  train_evaluate(&m, &b, &ds, NULL, ds.n, lut, &loss, &acc, confusion);
+  train_evaluate(&m, &b, &f, NULL, ds.n, &loss, &acc, confusion);
 
   /* the same in one go */
   double *x = malloc(ds.n * ds.d * sizeof *x);
   size_t *rows = malloc(ds.n * sizeof *rows);
   for (size_t i = 0; i < ds.n; i++) rows[i] = i;
-  data_gather(&ds, rows, ds.n, lut, x);
+  data_gather(&ds, rows, ds.n, f.lut, x);
   mlp_work w;
   ck_assert_int_eq(mlp_work_init(&w, &m, ds.n, NULL), NN_OK);
   gsl_matrix_view X = gsl_matrix_view_array(x, ds.n, ds.d);
@@ -384,15 +396,129 @@ START_TEST(test_evaluate_in_chunks) {
   ck_assert_int_eq(sum, 2500);
   /* and through a row list */
   double loss2, acc2;
-  train_evaluate(&m, &b, &ds, rows, ds.n, lut, &loss2, &acc2, NULL);
+  train_evaluate(&m, &b, &f, rows, ds.n, &loss2, &acc2, NULL);
   ck_assert(loss2 == loss && acc2 == acc);
   mlp_work_free(&w);
   free(x);
   free(rows);
   train_buffers_free(&b);
+  train_feed_free(&f);
+  results_free(&r);
   mlp_free(&m);
   gsl_rng_free(rng);
   data_free(&ds);
+}
+END_TEST
+
+/* n images of d pixels, about 80% of them zero, as on MNIST. */
+static void sparse_dataset(dataset *ds, size_t n, size_t d, gsl_rng *rng) {
+  tiny_dataset(ds, n, d);
+  for (size_t i = 0; i < n * d; i++)
+    ds->x[i] = gsl_rng_uniform(rng) < 0.8 ? 0 : (uint8_t)(1 + gsl_rng_uniform_int(rng, 255));
+}
+
+/* The sparse first layer against the dense reference: forward pass and the
+ * whole gradient, on several thread counts (which must agree bit for bit). */
+START_TEST(test_sparse_matches_dense) {
+  gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
+  gsl_rng_set(rng, 21);
+  const size_t n = 37, d = 50, h = 19, k = 10; /* h not a multiple of the panel width */
+  dataset ds;
+  sparse_dataset(&ds, 120, d, rng);
+  size_t rows[37];
+  for (size_t i = 0; i < n; i++) rows[i] = (i * 7 + 3) % ds.n;
+  results r;
+  feed_results(&r, SPEC_INPUT_SPARSE);
+  train_feed f;
+  ck_assert_int_eq(train_feed_init(&f, &r, &ds, NULL), NN_OK);
+  ck_assert(f.sparse);
+  mlp m, gd, gs, g2;
+  random_model(&m, d, h, k, 0.3, rng);
+  ck_assert_int_eq(mlp_init(&gd, d, h, k, NULL), NN_OK);
+  ck_assert_int_eq(mlp_init(&gs, d, h, k, NULL), NN_OK);
+  ck_assert_int_eq(mlp_init(&g2, d, h, k, NULL), NN_OK);
+  mlp_work w1, w2;
+  ck_assert_int_eq(mlp_work_init(&w1, &m, 64, NULL), NN_OK);
+  ck_assert_int_eq(mlp_work_sparse(&w1, &m, 1, NULL), NN_OK);
+  ck_assert_int_eq(mlp_work_init(&w2, &m, 64, NULL), NN_OK);
+  ck_assert_int_eq(mlp_work_sparse(&w2, &m, 3, NULL), NN_OK);
+  double *x = malloc(n * d * sizeof *x);
+  data_gather(&ds, rows, n, f.lut, x);
+  gsl_matrix_view X = gsl_matrix_view_array(x, n, d);
+  uint8_t y[37];
+  for (size_t i = 0; i < n; i++) y[i] = ds.y[rows[i]];
+  mlp_sparse_input in = {.S = &f.S, .rows = rows, .n = n, .shift = f.shift, .scale = f.scale};
+
+  const double dense = mlp_gradient(&m, &w1, &X.matrix, y, 0.01, &gd);
+  const double sparse = mlp_gradient_sparse(&m, &w1, &in, y, 0.01, &gs);
+  const double sparse2 = mlp_gradient_sparse(&m, &w2, &in, y, 0.01, &g2);
+  double worst = 0.0, scale = 0.0;
+  for (size_t i = 0; i < m.size; i++) {
+    worst = fmax(worst, fabs(gd.mem[i] - gs.mem[i]));
+    scale = fmax(scale, fabs(gd.mem[i]));
+  }
+  printf("sparse vs dense first layer: loss %.17g vs %.17g, max gradient difference %.3g "
+         "(of %.3g)\n", sparse, dense, worst, scale);
+  ck_assert(fabs(sparse - dense) <= 1e-13 * fabs(dense));
+  ck_assert(worst <= 1e-12 * scale);
+  ck_assert(sparse2 == sparse);
+  ck_assert_int_eq(memcmp(gs.mem, g2.mem, m.size * sizeof *gs.mem), 0);
+
+  size_t c1 = 0, c2 = 0;
+  const double l1 = mlp_forward(&m, &w1, &X.matrix, y, &c1, NULL);
+  const double l2 = mlp_forward_sparse(&m, &w2, &in, y, &c2, NULL);
+  ck_assert(fabs(l1 - l2) <= 1e-13 * fabs(l1));
+  ck_assert_uint_eq(c1, c2);
+  free(x);
+  mlp_work_free(&w1);
+  mlp_work_free(&w2);
+  mlp_free(&m);
+  mlp_free(&gd);
+  mlp_free(&gs);
+  mlp_free(&g2);
+  train_feed_free(&f);
+  results_free(&r);
+  data_free(&ds);
+  gsl_rng_free(rng);
+}
+END_TEST
+
+/* train.input: auto reads a sparse data set sparsely and a dense one densely,
+ * and both evaluate to the same numbers up to rounding. */
+START_TEST(test_feed_picks_by_density) {
+  gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
+  dataset sparse, dense;
+  sparse_dataset(&sparse, 300, 30, rng);
+  tiny_dataset(&dense, 300, 30); /* about 1 pixel in 256 is zero */
+  results r;
+  feed_results(&r, SPEC_INPUT_AUTO);
+  train_feed fs, fd, fdense;
+  ck_assert_int_eq(train_feed_init(&fs, &r, &sparse, NULL), NN_OK);
+  ck_assert_int_eq(train_feed_init(&fd, &r, &dense, NULL), NN_OK);
+  ck_assert(fs.sparse);
+  ck_assert(!fd.sparse);
+  ck_assert(data_density(&sparse, NULL, sparse.n) < 0.3);
+  r.spec.train.input = SPEC_INPUT_DENSE;
+  ck_assert_int_eq(train_feed_init(&fdense, &r, &sparse, NULL), NN_OK);
+  ck_assert(!fdense.sparse);
+  mlp m;
+  random_model(&m, 30, 6, 10, 0.2, rng);
+  train_buffers b;
+  ck_assert_int_eq(train_buffers_init(&b, &m, 128, 2, NULL), NN_OK);
+  double la, aa, lb, ab;
+  train_evaluate(&m, &b, &fs, NULL, sparse.n, &la, &aa, NULL);
+  train_evaluate(&m, &b, &fdense, NULL, sparse.n, &lb, &ab, NULL);
+  ck_assert(fabs(la - lb) <= 1e-12 * fabs(lb));
+  ck_assert(aa == ab);
+  train_buffers_free(&b);
+  mlp_free(&m);
+  train_feed_free(&fs);
+  train_feed_free(&fd);
+  train_feed_free(&fdense);
+  results_free(&r);
+  data_free(&sparse);
+  data_free(&dense);
+  gsl_rng_free(rng);
 }
 END_TEST
 
@@ -450,6 +576,8 @@ int main(void) {
   tcase_add_test(tr, test_split_is_a_permutation);
   tcase_add_test(tr, test_begin_rejects_what_the_data_contradicts);
   tcase_add_test(tr, test_evaluate_in_chunks);
+  tcase_add_test(tr, test_sparse_matches_dense);
+  tcase_add_test(tr, test_feed_picks_by_density);
   suite_add_tcase(s, tr);
   SRunner *sr = srunner_create(s);
   srunner_run_all(sr, CK_NORMAL);

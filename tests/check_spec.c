@@ -110,19 +110,19 @@ START_TEST(test_key_table) {
     "name", "seed", "data.dir", "data.format", "data.dev_size", "data.normalize",
     "model.hidden", "model.activation", "model.init", "model.precision",
     "train.epochs", "train.batch", "train.lr", "train.lambda", "train.threads",
-    "output.dir"};
+    "train.input", "output.dir"};
   static const enum spec_type types[] = {
     SPEC_STRING, SPEC_INT, SPEC_STRING, SPEC_ENUM, SPEC_INT, SPEC_ENUM, SPEC_INT,
     SPEC_ENUM, SPEC_ENUM, SPEC_ENUM, SPEC_INT, SPEC_INT, SPEC_REAL, SPEC_REAL,
-    SPEC_INT, SPEC_STRING};
+    SPEC_INT, SPEC_ENUM, SPEC_STRING};
   static const char *const texts[] = {
     "unnamed", "1", "data/mnist", "idx", "10000", "standardize", "300", "sigmoid",
-    "normal", "float64", "30", "1000", "5", "0.0001", "0", "runs"};
+    "normal", "float64", "30", "1000", "5", "0.0001", "0", "auto", "runs"};
   spec s;
   char buf[64];
   spec_defaults(&s);
   ck_assert_uint_eq(spec_nkeys(), SPEC_NKEYS);
-  ck_assert_uint_eq(spec_nkeys(), 16);
+  ck_assert_uint_eq(spec_nkeys(), 17);
   for (size_t i = 0; i < spec_nkeys(); i++) {
     ck_assert_str_eq(spec_key_path(i), paths[i]);
     ck_assert_int_eq(spec_key_type(i), types[i]);
@@ -132,7 +132,7 @@ START_TEST(test_key_table) {
     spec_key_text(&s, i, buf, sizeof buf);
     ck_assert_str_eq(buf, texts[i]);
   }
-  ck_assert_ptr_null(spec_key_path(16));
+  ck_assert_ptr_null(spec_key_path(17));
   ck_assert_ptr_null(spec_key_help(99));
   ck_assert_int_eq(spec_key_long(&s, key_index("seed")), 1);
   ck_assert_int_eq(spec_key_long(&s, key_index("model.hidden")), 300);
@@ -197,6 +197,7 @@ START_TEST(test_load_full) {
       "  lr: 0.5\n"
       "  lambda: 0\n"
       "  threads: 2\n"
+      "  input: dense\n"
       "output:\n"
       "  dir: out/runs\n";
   spec s;
@@ -214,6 +215,7 @@ START_TEST(test_load_full) {
   ck_assert(s.train.lr == 0.5);
   ck_assert(s.train.lambda == 0.0);
   ck_assert_int_eq(s.train.threads, 2);
+  ck_assert_int_eq(s.train.input, SPEC_INPUT_DENSE);
   ck_assert_str_eq(s.output.dir, "out/runs");
   ck_assert_str_eq(s.file, "t.yaml");
   for (size_t i = 0; i < SPEC_NKEYS; i++)
@@ -724,6 +726,7 @@ START_TEST(test_to_yaml) {
       "  dev_size: 10000\n  normalize: standardize\nmodel:\n  hidden: 300\n"
       "  activation: sigmoid\n  init: normal\n  precision: float64\ntrain:\n"
       "  epochs: 30\n  batch: 1000\n  lr: 5\n  lambda: 0.0001\n  threads: 0\n"
+      "  input: auto\n"
       "output:\n  dir: runs\n";
   spec s;
   spec_defaults(&s);
@@ -747,10 +750,36 @@ START_TEST(test_to_yaml) {
 }
 END_TEST
 
+/* Paths reach messages and the resolved YAML: control characters (but tab)
+ * and invalid UTF-8 are refused; absurd nesting stops before libyaml slows. */
+START_TEST(test_path_controls) {
+  spec s;
+  nn_error e;
+  spec_defaults(&s);
+  ck_assert_int_eq(spec_override(&s, "data.dir=a\nb", &e), NN_BADINPUT);
+  ck_assert_str_eq(e.msg, "command line 'data.dir=a\\nb': data.dir: expected a path of "
+                          "printable UTF-8 text, got \"a\\nb\"");
+  ck_assert_int_eq(spec_override(&s, "output.dir=\xbe", &e), NN_BADINPUT);
+  ck_assert_str_eq(e.msg, "command line 'output.dir=\\xbe': output.dir: expected a path of "
+                          "printable UTF-8 text, got \"\\xbe\"");
+  ck_assert_int_eq(spec_override(&s, "train.lr=\x1b[2J", &e), NN_BADINPUT);
+  ck_assert_str_eq(e.msg, "command line 'train.lr=\\x1b[2J': train.lr: expected a number > 0, "
+                          "got \"\\x1b[2J\"");
+  ck_assert_int_eq(spec_override(&s, "data.dir=tab\there", &e), NN_OK);
+  const char *y = "data: {dir: \"a\\x1bb\"}\n";
+  ck_assert_int_eq(spec_load_string(&s, y, strlen(y), "t.yaml", &e), NN_BADINPUT);
+  ck_assert_str_eq(e.msg, "t.yaml:1:13: data.dir: expected a path of printable UTF-8 text, "
+                          "got \"a\\x1bb\"");
+  const char *deep = "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[";
+  ck_assert_int_eq(spec_load_string(&s, deep, strlen(deep), "d.yaml", &e), NN_BADINPUT);
+  ck_assert_str_eq(e.msg, "d.yaml:1:33: YAML nested deeper than 32 levels (a spec needs 2)");
+}
+END_TEST
+
 START_TEST(test_round_trip) {
   static const char *const dirs[] = {
     "a: b", "#x", "- x", "[x]", "{y}", "'q'", "\"dq\"", "~", "NULL", ".inf", "1e5",
-    " lead", "trail ", "tab\there", "new\nline", "caf\xc3\xa9", "%x", "@x", "`x",
+    " lead", "trail ", "tab\there", "caf\xc3\xa9", "%x", "@x", "`x",
     "a # b", "&x", "*x", "!x", "|", ">", "?", ":", "0x10", "true", "-"};
   static const double reals[] = {0.1, 1.0 / 3, 5.0, 1e-300, 4.9406564584124654e-324,
                                  1.7976931348623157e308, 0.30000000000000004, 2.5e-7,
@@ -829,6 +858,7 @@ static Suite *spec_suite(void) {
   tcase_add_test(tc, test_override_bad);
   tcase_add_test(tc, test_to_yaml);
   tcase_add_test(tc, test_round_trip);
+  tcase_add_test(tc, test_path_controls);
   tcase_add_test(tc, test_key_text_reals);
   tcase_set_timeout(tc, 60);
   suite_add_tcase(s, tc);

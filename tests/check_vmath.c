@@ -1,0 +1,341 @@
+/* check_vmath.c: the vectorized exp and sigmoid kernels against libm -- the
+ * largest relative error over a dense sweep and random inputs (printed), the
+ * extremes, floating-point exceptions, NaN, and the fused forms against the
+ * unfused ones bit for bit.
+ */
+#include "config.h"
+
+#include <check.h>
+#include <fenv.h>
+#include <float.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vmath.h"
+
+#define SWEEP 1000001   /* points of the dense sweep, ends included */
+#define RANDOM 500000   /* random points */
+#define TRAPS (FE_INVALID | FE_DIVBYZERO | FE_OVERFLOW | FE_UNDERFLOW)
+
+/* The references, in long double from libm. */
+static long double sigmoid_ref(long double x) {
+  if (x >= 0) return 1.0L / (1.0L + expl(-x));
+  const long double e = expl(x);
+  return e / (1.0L + e);
+}
+
+/* xorshift64*: uniform doubles in [0, 1) for the random inputs */
+static uint64_t rng_state = 88172645463325252ULL;
+static double uniform(void) {
+  rng_state ^= rng_state >> 12;
+  rng_state ^= rng_state << 25;
+  rng_state ^= rng_state >> 27;
+  return (double)((rng_state * 2685821657736338717ULL) >> 11) * 0x1p-53;
+}
+
+/* n inputs: a uniform sweep of [lo, hi], then random points, half uniform on
+ * [lo, hi] and half with log-uniform magnitudes in [1e-300, hi] and either sign
+ * (so tiny, mid and large inputs are all well covered). */
+static double *inputs(double lo, double hi, size_t *n) {
+  *n = SWEEP + RANDOM;
+  double *x = malloc(*n * sizeof *x);
+  ck_assert_ptr_nonnull(x);
+  for (size_t i = 0; i < SWEEP; i++) x[i] = lo + (hi - lo) * (double)i / (SWEEP - 1);
+  for (size_t i = SWEEP; i < *n; i += 2) {
+    x[i] = lo + (hi - lo) * uniform();
+    if (i + 1 < *n) {
+      const double mag = exp(log(1e-300) + (log(hi) - log(1e-300)) * uniform());
+      x[i + 1] = uniform() < 0.5 ? -mag : mag;
+    }
+  }
+  return x;
+}
+
+/* Relative error of got against a reference ref that is a normal number. */
+static double rel_error(long double got, long double ref) {
+  return (double)fabsl((got - ref) / ref);
+}
+
+typedef struct report {
+  double worst;      /* largest relative error where the reference is normal */
+  double at;         /* its input */
+  size_t flushed;    /* results flushed to 0 or +inf */
+} report;
+
+/* Checks every y[i] = f(x[i]) against ref(x[i]): within tol where the reference
+ * is a normal number in [tiny, huge], and flushed (to 0 below tiny, +inf above
+ * huge) only within a factor `slack` of those limits. */
+static report compare(const double *x, const double *y, size_t n, long double (*ref)(long double),
+                      double tol, long double tiny, long double huge, double slack,
+                      const char *what) {
+  report rp = {0, 0, 0};
+  for (size_t i = 0; i < n; i++) {
+    const long double r = ref(x[i]);
+    if (r >= tiny && r <= huge) {
+      if (y[i] == 0.0 || isinf(y[i])) {
+        ck_assert_msg(r < tiny * slack || r > huge / slack,
+                      "%s(%.17g) = %g, expected %Lg", what, x[i], y[i], r);
+        rp.flushed++;
+        continue;
+      }
+      const double e = rel_error(y[i], r);
+      if (e > rp.worst) rp.worst = e, rp.at = x[i];
+    } else if (r < tiny) {
+      ck_assert_msg(y[i] == 0.0 || y[i] < (double)tiny * 1.0001, "%s(%.17g) = %g, expected 0",
+                    what, x[i], y[i]);
+      rp.flushed += y[i] == 0.0;
+    } else {
+      ck_assert_msg(isinf(y[i]) || y[i] > (double)huge / 1.0001,
+                    "%s(%.17g) = %g, expected inf", what, x[i], y[i]);
+      rp.flushed += isinf(y[i]) != 0;
+    }
+  }
+  printf("%-9s max relative error %.3g (%.2f ulp) at x = %.17g; %zu of %zu flushed\n", what,
+         rp.worst, rp.worst / (tol < 1e-9 ? DBL_EPSILON : FLT_EPSILON), rp.at, rp.flushed, n);
+  ck_assert_msg(rp.worst < tol, "%s: max relative error %g at x = %.17g", what, rp.worst, rp.at);
+  return rp;
+}
+
+static long double exp_ref(long double x) { return expl(x); }
+
+/* Runs a float kernel on the float-rounded inputs, result back in doubles. */
+static double *run_float(void (*f)(float *, size_t), const double *x, size_t n) {
+  float *xf = malloc(n * sizeof *xf);
+  double *y = malloc(n * sizeof *y);
+  ck_assert(xf && y);
+  for (size_t i = 0; i < n; i++) xf[i] = (float)x[i];
+  feclearexcept(FE_ALL_EXCEPT);
+  f(xf, n);
+  ck_assert_msg(!fetestexcept(TRAPS), "floating-point exception raised");
+  for (size_t i = 0; i < n; i++) y[i] = xf[i];
+  free(xf);
+  return y;
+}
+
+static double *run_double(void (*f)(double *, size_t), const double *x, size_t n) {
+  double *y = malloc(n * sizeof *y);
+  ck_assert_ptr_nonnull(y);
+  memcpy(y, x, n * sizeof *y);
+  feclearexcept(FE_ALL_EXCEPT);
+  f(y, n);
+  ck_assert_msg(!fetestexcept(TRAPS), "floating-point exception raised");
+  return y;
+}
+
+START_TEST(sigmoid_accuracy) {
+  size_t n;
+  double *x = inputs(-800, 800, &n);
+  double *y = run_double(vmath_sigmoid, x, n);
+  compare(x, y, n, sigmoid_ref, 1e-15, DBL_MIN, 1.0L, 1.01, "sigmoid");
+  free(y);
+  free(x);
+}
+END_TEST
+
+START_TEST(exp_accuracy) {
+  size_t n;
+  double *x = inputs(-800, 800, &n);
+  double *y = run_double(vmath_exp, x, n);
+  compare(x, y, n, exp_ref, 1e-15, DBL_MIN, DBL_MAX, 1.01, "exp");
+  free(y);
+  free(x);
+}
+END_TEST
+
+START_TEST(sigmoidf_accuracy) {
+  size_t n;
+  double *x = inputs(-220, 220, &n);
+  double *y = run_float(vmath_sigmoidf, x, n);
+  for (size_t i = 0; i < n; i++) x[i] = (float)x[i]; /* the inputs the kernel saw */
+  compare(x, y, n, sigmoid_ref, 1e-6, FLT_MIN, 1.0L, 1.01, "sigmoidf");
+  free(y);
+  free(x);
+}
+END_TEST
+
+START_TEST(expf_accuracy) {
+  size_t n;
+  double *x = inputs(-100, 100, &n);
+  double *y = run_float(vmath_expf, x, n);
+  for (size_t i = 0; i < n; i++) x[i] = (float)x[i];
+  compare(x, y, n, exp_ref, 1e-6, FLT_MIN, FLT_MAX, 1.01, "expf");
+  free(y);
+  free(x);
+}
+END_TEST
+
+/* The saturated ends, infinities and signed zeros, with no exception. */
+START_TEST(extremes) {
+  double d[] = {800, -800, 220, -220, 37.5, -745.2, -708.5, 708.5, HUGE_VAL, -HUGE_VAL,
+                DBL_MAX, -DBL_MAX, 0.0, -0.0, DBL_MIN, -DBL_TRUE_MIN};
+  const double want[] = {1, 0, 1, -1, 1, 0, 0, 1, 1, 0, 1, 0, 0.5, 0.5, 0.5, 0.5};
+  const size_t nd = sizeof d / sizeof d[0];
+  feclearexcept(FE_ALL_EXCEPT);
+  vmath_sigmoid(d, nd);
+  ck_assert(!fetestexcept(TRAPS));
+  for (size_t i = 0; i < nd; i++) {
+    if (want[i] >= 0) ck_assert_msg(d[i] == want[i], "sigmoid case %zu: %g", i, d[i]);
+    else ck_assert(d[i] > 0 && d[i] < 1e-95); /* sigmoid(-220) = 2.8e-96 */
+  }
+
+  float f[] = {220, -220, 100, -100, 17.5f, -87.4f, HUGE_VALF, -HUGE_VALF, FLT_MAX, -FLT_MAX,
+               0.0f, -0.0f};
+  const float wantf[] = {1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 0.5f, 0.5f};
+  const size_t nf = sizeof f / sizeof f[0];
+  feclearexcept(FE_ALL_EXCEPT);
+  vmath_sigmoidf(f, nf);
+  ck_assert(!fetestexcept(TRAPS));
+  for (size_t i = 0; i < nf; i++)
+    ck_assert_msg(f[i] == wantf[i], "sigmoidf case %zu: %g", i, (double)f[i]);
+
+  double e[] = {0.0, -0.0, 1.0, -HUGE_VAL, HUGE_VAL, -800, 800, 709.78, -708.39, -DBL_MAX,
+                DBL_MAX};
+  const size_t ne = sizeof e / sizeof e[0];
+  feclearexcept(FE_ALL_EXCEPT);
+  vmath_exp(e, ne);
+  ck_assert(!fetestexcept(TRAPS));
+  ck_assert(e[0] == 1.0 && e[1] == 1.0 && fabs(e[2] - exp(1.0)) < 1e-15);
+  ck_assert(e[3] == 0.0 && isinf(e[4]) && e[5] == 0.0 && isinf(e[6]));
+  ck_assert(isfinite(e[7]) && e[7] > 1.79e308 && e[8] >= DBL_MIN && e[9] == 0 && isinf(e[10]));
+
+  float g[] = {0.0f, 1.0f, -HUGE_VALF, HUGE_VALF, -100, 100, 88.72f, -87.33f};
+  feclearexcept(FE_ALL_EXCEPT);
+  vmath_expf(g, 8);
+  ck_assert(!fetestexcept(TRAPS));
+  ck_assert(g[0] == 1.0f && fabsf(g[1] - 2.7182817f) < 1e-6f);
+  ck_assert(g[2] == 0.0f && isinf(g[3]) && g[4] == 0.0f && isinf(g[5]));
+  ck_assert(isfinite(g[6]) && g[6] > 3.3e38f && g[7] >= FLT_MIN);
+}
+END_TEST
+
+/* NaN in, NaN out, neighbours untouched, and no exception for a quiet NaN. */
+START_TEST(nan_propagates) {
+  double d[40], e[40];
+  float f[70], g[70];
+  for (size_t i = 0; i < 40; i++) d[i] = e[i] = (double)i - 20.0;
+  for (size_t i = 0; i < 70; i++) f[i] = g[i] = (float)i - 35.0f;
+  d[3] = e[3] = NAN;
+  d[17] = e[17] = -NAN;
+  f[5] = g[5] = NAN;
+  f[66] = g[66] = -NAN;
+  feclearexcept(FE_ALL_EXCEPT);
+  vmath_sigmoid(d, 40);
+  vmath_exp(e, 40);
+  vmath_sigmoidf(f, 70);
+  vmath_expf(g, 70);
+  ck_assert(!fetestexcept(TRAPS));
+  ck_assert(isnan(d[3]) && isnan(d[17]) && isnan(e[3]) && isnan(e[17]));
+  ck_assert(isnan(f[5]) && isnan(f[66]) && isnan(g[5]) && isnan(g[66]));
+  for (size_t i = 0; i < 40; i++)
+    if (i != 3 && i != 17) ck_assert(!isnan(d[i]) && !isnan(e[i]));
+  for (size_t i = 0; i < 70; i++)
+    if (i != 5 && i != 66) ck_assert(!isnan(f[i]) && !isnan(g[i]));
+  ck_assert(d[20] == 0.5 && f[35] == 0.5f && e[20] == 1.0 && g[35] == 1.0f);
+}
+END_TEST
+
+/* A result depends on its own input only: any length, any position. */
+START_TEST(position_independent) {
+  double x[101], one;
+  float xf[101], onef;
+  for (size_t n = 0; n <= 100; n++) {
+    for (size_t i = 0; i < n; i++) x[i] = 3.7 * (double)i - 150.0, xf[i] = (float)x[i];
+    x[n] = xf[n] = 12345; /* past the end: must stay */
+    vmath_sigmoid(x, n);
+    vmath_sigmoidf(xf, n);
+    ck_assert(x[n] == 12345 && xf[n] == 12345);
+    for (size_t i = 0; i < n; i++) {
+      one = 3.7 * (double)i - 150.0;
+      onef = (float)one;
+      vmath_sigmoid(&one, 1);
+      vmath_sigmoidf(&onef, 1);
+      ck_assert(x[i] == one && xf[i] == onef);
+    }
+  }
+}
+END_TEST
+
+/* sigmoid(z + b) row by row over a strided block equals the two steps
+ * separately, bit for bit, and leaves the padding columns alone. */
+START_TEST(fused_bias_equals_unfused) {
+  const size_t shapes[][3] = {{5, 300, 307}, {3, 3, 3}, {4, 37, 40}, {2, 64, 64}};
+  for (size_t s = 0; s < 4; s++) {
+    const size_t n = shapes[s][0], h = shapes[s][1], ld = shapes[s][2];
+    double *z = malloc(n * ld * sizeof *z), *u = malloc(n * ld * sizeof *u);
+    double *b = malloc(h * sizeof *b);
+    float *zf = malloc(n * ld * sizeof *zf), *uf = malloc(n * ld * sizeof *uf);
+    float *bf = malloc(h * sizeof *bf);
+    ck_assert(z && u && b && zf && uf && bf);
+    for (size_t j = 0; j < h; j++) b[j] = 40.0 * uniform() - 20.0, bf[j] = (float)b[j];
+    for (size_t i = 0; i < n * ld; i++) {
+      z[i] = u[i] = 400.0 * uniform() - 200.0;
+      zf[i] = uf[i] = (float)z[i];
+    }
+    vmath_bias_sigmoid(z, n, h, ld, b);
+    vmath_bias_sigmoidf(zf, n, h, ld, bf);
+    for (size_t r = 0; r < n; r++) {
+      for (size_t j = 0; j < h; j++) u[r * ld + j] += b[j], uf[r * ld + j] += bf[j];
+      vmath_sigmoid(u + r * ld, h);
+      vmath_sigmoidf(uf + r * ld, h);
+    }
+    ck_assert(memcmp(z, u, n * ld * sizeof *z) == 0);
+    ck_assert(memcmp(zf, uf, n * ld * sizeof *zf) == 0);
+    free(z), free(u), free(b), free(zf), free(uf), free(bf);
+  }
+}
+END_TEST
+
+/* The fused backward step against the plain loops of mlp.c, bit for bit. */
+START_TEST(backward_equals_loops) {
+  const size_t n = 7, h = 301, ldd = 305, lda = 303;
+  double *d = malloc(n * ldd * sizeof *d), *dd = malloc(n * ldd * sizeof *dd);
+  double *a = malloc(n * lda * sizeof *a), db[301], col[301];
+  float *df = malloc(n * ldd * sizeof *df), *ddf = malloc(n * ldd * sizeof *ddf);
+  float *af = malloc(n * lda * sizeof *af), dbf[301], colf[301];
+  ck_assert(d && dd && a && df && ddf && af);
+  for (size_t i = 0; i < n * ldd; i++) d[i] = dd[i] = uniform() - 0.5, df[i] = ddf[i] = (float)d[i];
+  for (size_t i = 0; i < n * lda; i++) a[i] = uniform(), af[i] = (float)a[i];
+  for (size_t j = 0; j < h; j++) db[j] = 99, dbf[j] = 99; /* overwritten, not added to */
+  vmath_sigmoid_backward(d, ldd, a, lda, n, h, db);
+  vmath_sigmoid_backwardf(df, ldd, af, lda, n, h, dbf);
+  memset(col, 0, sizeof col);
+  memset(colf, 0, sizeof colf);
+  for (size_t r = 0; r < n; r++)
+    for (size_t j = 0; j < h; j++) {
+      dd[r * ldd + j] *= a[r * lda + j] * (1.0 - a[r * lda + j]);
+      col[j] += dd[r * ldd + j];
+      ddf[r * ldd + j] *= af[r * lda + j] * (1.0f - af[r * lda + j]);
+      colf[j] += ddf[r * ldd + j];
+    }
+  ck_assert(memcmp(d, dd, n * ldd * sizeof *d) == 0);
+  ck_assert(memcmp(db, col, sizeof db) == 0);
+  ck_assert(memcmp(df, ddf, n * ldd * sizeof *df) == 0);
+  ck_assert(memcmp(dbf, colf, sizeof dbf) == 0);
+  free(d), free(dd), free(a), free(df), free(ddf), free(af);
+}
+END_TEST
+
+int main(void) {
+  printf("vmath path: %s\n", vmath_path());
+  Suite *s = suite_create("vmath");
+  TCase *t = tcase_create("kernels");
+  tcase_add_test(t, sigmoid_accuracy);
+  tcase_add_test(t, exp_accuracy);
+  tcase_add_test(t, sigmoidf_accuracy);
+  tcase_add_test(t, expf_accuracy);
+  tcase_add_test(t, extremes);
+  tcase_add_test(t, nan_propagates);
+  tcase_add_test(t, position_independent);
+  tcase_add_test(t, fused_bias_equals_unfused);
+  tcase_add_test(t, backward_equals_loops);
+  tcase_set_timeout(t, 120);
+  suite_add_tcase(s, t);
+  SRunner *sr = srunner_create(s);
+  srunner_run_all(sr, CK_NORMAL);
+  const int failed = srunner_ntests_failed(sr);
+  srunner_free(sr);
+  return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
