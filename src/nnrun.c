@@ -137,7 +137,8 @@ static int make_dirs(const char *dir, nn_error *err) {
     const char c = *p;
     *p = '\0';
     if (mkdir(path, 0777) != 0 && errno != EEXIST)
-      return nn_error_set(err, NN_FAIL, "output.dir: cannot create %s: %s", path, strerror(errno));
+      return nn_error_set(err, errno == ENOTDIR ? NN_BADINPUT : NN_FAIL,
+                          "output.dir: cannot create %s: %s", path, strerror(errno));
     *p = c;
     if (c == '\0') break;
   }
@@ -284,6 +285,10 @@ int main(int argc, char **argv) {
   if ((rc = data_find(r.spec.data.dir, r.spec.data.format, DATA_TRAIN, images, labels, &err)) ||
       (rc = data_find(r.spec.data.dir, r.spec.data.format, DATA_TEST, images, labels, &err)))
     goto fail;
+  if (opt.output && (!opt.output[0] || opt.output[strlen(opt.output) - 1] == '/')) {
+    rc = nn_error_set(&err, NN_BADINPUT, "-o '%s': expected a file name", opt.output);
+    goto fail;
+  }
   if (opt.output)
     snprintf(path, sizeof path, "%s", opt.output);
   else

@@ -822,6 +822,16 @@ static int read_attr_int(reader *c, hid_t loc, const char *where, const char *na
   return status;
 }
 
+/* Text from the file for a message: at most 64 bytes, anything but printable
+ * ASCII escaped as \xNN, so the message stays one line of plain text. */
+static const char *shown(const char *s, char buf[300]) {
+  size_t o = 0;
+  for (const unsigned char *p = (const unsigned char *)s; *p && o < 64 * 4; p++)
+    o += (size_t)snprintf(buf + o, 300 - o, *p >= 0x20 && *p < 0x7f ? "%c" : "\\x%02x", *p);
+  buf[o] = '\0';
+  return buf;
+}
+
 /* Opens path and checks the format attributes (the version too when
  * check_version).  *f is the open file on success. */
 static int open_results(reader *c, int check_version, hid_t *f) {
@@ -854,8 +864,9 @@ static int open_results(reader *c, int check_version, hid_t *f) {
   }
   if ((status = read_attr(c, *f, "/", "format", K_STR, &format))) goto done;
   if (strcmp(format, RESULTS_FORMAT) != 0) {
-    status = bad(c, NN_BADINPUT, "not an nnrun results file (format is '%.100s', expected '%s')",
-                 format, RESULTS_FORMAT);
+    char text[300];
+    status = bad(c, NN_BADINPUT, "not an nnrun results file (format is '%s', expected '%s')",
+                 shown(format, text), RESULTS_FORMAT);
     goto done;
   }
   if (check_version) {
@@ -876,12 +887,24 @@ done:
   return status;
 }
 
+/* The root attribute "status": one of the four words of the format. */
+static int read_status(reader *c, hid_t f, char *buf, size_t n) {
+  static const char *const words[] = {"running", "complete", "diverged", "interrupted"};
+  char text[300];
+  int status = read_attr_text(c, f, "/", "status", buf, n);
+  if (status) return status;
+  for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
+    if (strcmp(buf, words[i]) == 0) return NN_OK;
+  return bad(c, NN_BADINPUT, "/ attribute 'status': expected running, complete, diverged or "
+             "interrupted, got '%s'", shown(buf, text));
+}
+
 int results_read_status(const char *path, char *status_out, size_t n, nn_error *err) {
   reader c = {path, err};
   hid_t f;
   int status = open_results(&c, 0, &f);
   if (status) return status;
-  status = read_attr_text(&c, f, "/", "status", status_out, n);
+  status = read_status(&c, f, status_out, n);
   if (H5Fclose(f) < 0 && !status) status = bad(&c, NN_FAIL, "closing failed");
   return status;
 }
@@ -904,7 +927,8 @@ static int read_root(reader *c, hid_t f, results *r) {
       {"host", r->host, sizeof r->host},
   };
   for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++)
-    if ((status = read_attr_text(c, f, "/", texts[i].name, texts[i].buf, texts[i].n)))
+    if ((status = i == 0 ? read_status(c, f, texts[i].buf, texts[i].n)
+                         : read_attr_text(c, f, "/", texts[i].name, texts[i].buf, texts[i].n)))
       return status;
   if ((status = read_attr_int(c, f, "/", "threads", 0, LONG_MAX, &threads))) return status;
   r->threads = (long)threads;
@@ -951,8 +975,9 @@ static int read_data(reader *c, hid_t f, results *r) {
   r->dev_size = (size_t)v[1];
   r->test_size = (size_t)v[2];
   if (strcmp(norm, spec_normalize_name(r->spec.data.normalize)) != 0) {
-    status = bad(c, NN_BADINPUT, "/data attribute 'normalize': '%.64s' disagrees with /spec (%s)",
-                 norm, spec_normalize_name(r->spec.data.normalize));
+    char text[300];
+    status = bad(c, NN_BADINPUT, "/data attribute 'normalize': '%s' disagrees with /spec (%s)",
+                 shown(norm, text), spec_normalize_name(r->spec.data.normalize));
     goto done;
   }
   struct {

@@ -78,6 +78,10 @@ expect 2 "$NNRUN" "$tmp/tiny.yaml" data.dev_size=200 &&
   expect_err "nnrun: command line 'data.dev_size=200': data.dev_size: expected fewer than the 200 training images, got 200"
 expect 2 "$NNRUN" "$tmp/tiny.yaml" -o "$tmp/no/such/dir/x.h5" &&
   expect_err "nnrun: cannot write $tmp/no/such/dir/x.h5: no such directory $tmp/no/such/dir"
+expect 2 "$NNRUN" "$tmp/tiny.yaml" -o '' && expect_err "nnrun: -o '': expected a file name"
+touch "$tmp/plainfile"
+expect 2 "$NNRUN" "$tmp/tiny.yaml" output.dir="$tmp/plainfile/sub" &&
+  expect_err "nnrun: output.dir: cannot create $tmp/plainfile/sub: Not a directory"
 [ ! -e "$tmp/runs" ] && pass || fail "a rejected run created $tmp/runs"
 
 # ---- a whole run: the file, its layout, and no temporary left behind

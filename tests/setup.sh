@@ -8,7 +8,7 @@ H5DUMP=${H5DUMP:-h5dump}
 H5DIFF=${H5DIFF:-h5diff}
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/nnrun-test.XXXXXX")
 # a test that fails early must not leave its background runs behind
-trap 'pkill -P $$ 2>/dev/null; rm -rf "$tmp"' EXIT
+trap 'pkill -P $$ 2>/dev/null || :; rm -rf "$tmp"' EXIT
 failures=0
 checks=0
 
