@@ -12,14 +12,9 @@
 #include <hdf5.h>
 
 #include "cli.h"
+#include "mlp.h"
 #include "train.h"
 
-#ifdef HAVE_OPENBLAS_SET_NUM_THREADS
-void openblas_set_num_threads(int);
-#endif
-#ifdef HAVE_OPENBLAS_GET_NUM_THREADS
-int openblas_get_num_threads(void);
-#endif
 #ifdef HAVE_OPENBLAS_GET_CONFIG
 char *openblas_get_config(void);
 #endif
@@ -64,14 +59,9 @@ long cli_set_threads(long threads) {
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     threads = cores > 0 ? cores : 1;
   }
-#ifdef HAVE_OPENBLAS_SET_NUM_THREADS
-  openblas_set_num_threads((int)threads);
-#endif
-#ifdef HAVE_OPENBLAS_GET_NUM_THREADS
-  return openblas_get_num_threads();
-#else
-  return 1; /* the reference CBLAS runs on one thread */
-#endif
+  int blas = mlp_blas_threads((int)threads);
+  /* a CBLAS without threads still leaves the sparse products theirs */
+  return blas > 1 ? blas : threads;
 }
 
 const char *cli_blas_name(void) {

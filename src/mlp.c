@@ -15,6 +15,25 @@
 #include "spmm.h"
 #include "vmath.h"
 
+#ifdef HAVE_OPENBLAS_SET_NUM_THREADS
+void openblas_set_num_threads(int);
+#endif
+#ifdef HAVE_OPENBLAS_GET_NUM_THREADS
+int openblas_get_num_threads(void);
+#endif
+
+int mlp_blas_threads(int threads) {
+#ifdef HAVE_OPENBLAS_SET_NUM_THREADS
+  openblas_set_num_threads(threads);
+#endif
+#ifdef HAVE_OPENBLAS_GET_NUM_THREADS
+  return openblas_get_num_threads();
+#else
+  (void)threads;
+  return 1; /* the reference CBLAS runs on one thread */
+#endif
+}
+
 int mlp_init(mlp *m, size_t d, size_t h, size_t k, nn_error *err) {
   memset(m, 0, sizeof *m);
   if (d == 0 || h == 0 || k == 0)

@@ -93,6 +93,12 @@ double mlp_forward_sparse(const mlp *m, mlp_work *w, const mlp_sparse_input *in,
 double mlp_gradient_sparse(const mlp *m, mlp_work *w, const mlp_sparse_input *in,
                            const uint8_t *y, double lambda, mlp *g);
 
+/* Sets the threads of the BLAS library (OpenBLAS; a no-op for others) and
+ * returns the count in use.  The sparse path runs BLAS on one thread: its
+ * remaining products are small, and idle OpenBLAS workers spin on the cores
+ * that the sparse products' own threads need. */
+int mlp_blas_threads(int threads);
+
 /* m -= lr * g, parameter by parameter. */
 void mlp_step(mlp *m, const mlp *g, double lr);
 

@@ -138,7 +138,9 @@ static int eval_file(const char *file, const options *opt, data_cache *cache, nn
                                feed.sparse ? (int)opt->threads : 0, err)))
     goto done;
   double loss, accuracy;
+  if (feed.sparse) mlp_blas_threads(1); /* the sparse products take the threads */
   train_evaluate(&r.model, &b, &feed, rows, n, &loss, &accuracy, confusion);
+  if (feed.sparse) mlp_blas_threads((int)opt->threads);
 
   if (!opt->quiet) {
     printf("%s: %s loss %.6f accuracy %.4f (n = %zu)\n", file, split_names[opt->split], loss,

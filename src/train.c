@@ -270,6 +270,7 @@ int train_run(results *r, const dataset *train, const dataset *test, const char 
     rc = nn_error_set(err, NN_FAIL, "out of memory for %zu labels", cap);
     goto done;
   }
+  if (ftrain.sparse) mlp_blas_threads(1); /* the sparse products take the threads */
 
   snprintf(r->status, sizeof r->status, "running");
   r->finished[0] = '\0';
@@ -334,6 +335,7 @@ done:
   mlp_free(&saved);
   mlp_free(&grad);
   train_buffers_free(&b);
+  if (ftrain.sparse) mlp_blas_threads((int)r->threads);
   train_feed_free(&ftrain);
   train_feed_free(&ftest);
   free(labels);
