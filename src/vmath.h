@@ -47,7 +47,8 @@ void vmath_bias_sigmoidf(float *z, size_t n, size_t h, size_t ld, const float *b
  *   a (n, h), row stride lda: the activations sigmoid(Z)
  *   db (h): on return the column sums of the new d (overwritten, not added to)
  *   d[r, j] *= a[r, j] * (1 - a[r, j]);  db[j] = sum over r of d[r, j],
- * summed in row order. */
+ * summed in row order: bit for bit what the two plain loops give.  d, a and
+ * db must not overlap. */
 void vmath_sigmoid_backward(double *d, size_t ldd, const double *a, size_t lda, size_t n,
                             size_t h, double *db);
 void vmath_sigmoid_backwardf(float *d, size_t ldd, const float *a, size_t lda, size_t n,
