@@ -41,18 +41,6 @@ make_idx_labels() {
     printf "$(awk -v n="$2" -v s="$3" 'BEGIN { for (i = 0; i < n; i++) printf "\\%03o", (i * 7 + s) % 10 }')"
   } >"$1"
 }
-make_csv() { # make_csv N SEED DIR SUFFIX (as in tests/cli.sh)
-  awk -v n="$1" -v seed="$2" -v imgs="$3/images_$4.csv" -v labs="$3/labels_$4.csv" 'BEGIN {
-    for (i = 0; i < n; i++) {
-      c = (i * 7 + seed) % 10; line = ""
-      for (j = 0; j < 16; j++) {
-        v = ((j == c || j == c + 6) ? 200 : 0) + (i * 31 + j * 13 + seed) % 40
-        line = line (j ? "," : "") v
-      }
-      print line > imgs; print c > labs
-    }
-  }'
-}
 # one_line_naming PROG FILE: stderr is one line "PROG: ..." that names FILE.
 one_line_naming() {
   case $(cat "$tmp/err") in
@@ -69,9 +57,8 @@ no_new_files() {
 }
 
 # ---- the good data sets and a model trained on each
-mkdir -p "$tmp/good-csv" "$tmp/good-idx"
-make_csv 200 1 "$tmp/good-csv" train
-make_csv 50 3 "$tmp/good-csv" test
+mkdir -p "$tmp/good-idx"
+make_tiny "$tmp/good-csv"
 make_idx_images "$tmp/good-idx/train-images-idx3-ubyte" 200 4 4
 make_idx_labels "$tmp/good-idx/train-labels-idx1-ubyte" 200 1
 make_idx_images "$tmp/good-idx/t10k-images-idx3-ubyte" 50 4 4

@@ -4,22 +4,7 @@
 # set made here (no MNIST needed).
 . "$top_srcdir/tests/setup.sh"
 
-# ---- a tiny CSV data set: 16 pixels, 10 classes, 200 train and 50 test images
-make_csv() { # make_csv N SEED DIR SUFFIX
-  awk -v n="$1" -v seed="$2" -v imgs="$3/images_$4.csv" -v labs="$3/labels_$4.csv" 'BEGIN {
-    for (i = 0; i < n; i++) {
-      c = (i * 7 + seed) % 10; line = ""
-      for (j = 0; j < 16; j++) {
-        v = ((j == c || j == c + 6) ? 200 : 0) + (i * 31 + j * 13 + seed) % 40
-        line = line (j ? "," : "") v
-      }
-      print line > imgs; print c > labs
-    }
-  }'
-}
-mkdir -p "$tmp/tiny"
-make_csv 200 1 "$tmp/tiny" train
-make_csv 50 3 "$tmp/tiny" test
+make_tiny "$tmp/tiny"
 cat >"$tmp/tiny.yaml" <<EOT
 name: tiny
 seed: 3

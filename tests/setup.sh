@@ -81,23 +81,28 @@ finish() {
   [ "$failures" -eq 0 ]
 }
 
-# make_tiny DIR: a tiny CSV data set in DIR -- 16 pixels, 10 classes, 200
-# training and 50 test images -- that trains in milliseconds.
+# make_csv N SEED DIR SUFFIX: N images of 16 pixels in 10 classes, in CS229
+# CSV files DIR/images_SUFFIX.csv and DIR/labels_SUFFIX.csv.  The class's two
+# pixels are bright; the rest is deterministic noise.
+make_csv() {
+  awk -v n="$1" -v seed="$2" -v imgs="$3/images_$4.csv" -v labs="$3/labels_$4.csv" 'BEGIN {
+    for (i = 0; i < n; i++) {
+      c = (i * 7 + seed) % 10; line = ""
+      for (j = 0; j < 16; j++) {
+        v = ((j == c || j == c + 6) ? 200 : 0) + (i * 31 + j * 13 + seed) % 40
+        line = line (j ? "," : "") v
+      }
+      print line > imgs; print c > labs
+    }
+  }'
+}
+
+# make_tiny DIR: the tiny CSV data set in DIR -- 200 training and 50 test
+# images -- that trains in milliseconds.
 make_tiny() {
   mkdir -p "$1"
-  for split in "train 200 1" "test 50 3"; do
-    set -- "$1" $split
-    awk -v n="$3" -v seed="$4" -v imgs="$1/images_$2.csv" -v labs="$1/labels_$2.csv" 'BEGIN {
-      for (i = 0; i < n; i++) {
-        c = (i * 7 + seed) % 10; line = ""
-        for (j = 0; j < 16; j++) {
-          v = ((j == c || j == c + 6) ? 200 : 0) + (i * 31 + j * 13 + seed) % 40
-          line = line (j ? "," : "") v
-        }
-        print line > imgs; print c > labs
-      }
-    }'
-  done
+  make_csv 200 1 "$1" train
+  make_csv 50 3 "$1" test
 }
 
 # same_run A B: A and B hold the same run -- /model, /metrics but the
