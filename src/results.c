@@ -307,6 +307,20 @@ static int write_model(const wprops *p, hid_t f, const results *r, const char **
   const mlp *m = &r->model;
   *what = "/model";
   if ((g = H5Gcreate2(f, "model", H5P_DEFAULT, p->gcpl, H5P_DEFAULT)) < 0) goto done;
+  if (m->precision == SPEC_PREC_FLOAT32) { /* stored as computed, in float32 */
+    const hsize_t w1[2] = {m->d, m->h}, b1[1] = {m->h}, w2[2] = {m->h, m->k}, b2[1] = {m->k};
+    const hid_t ft = H5T_IEEE_F32LE, mt = H5T_NATIVE_FLOAT;
+    *what = "/model/W1";
+    if (write_dset(p, g, "W1", ft, mt, 2, w1, m->W1f.matrix.data) < 0) goto done;
+    *what = "/model/b1";
+    if (write_dset(p, g, "b1", ft, mt, 1, b1, m->b1f.vector.data) < 0) goto done;
+    *what = "/model/W2";
+    if (write_dset(p, g, "W2", ft, mt, 2, w2, m->W2f.matrix.data) < 0) goto done;
+    *what = "/model/b2";
+    if (write_dset(p, g, "b2", ft, mt, 1, b2, m->b2f.vector.data) < 0) goto done;
+    rc = 0;
+    goto done;
+  }
   *what = "/model/W1";
   if (write_matrix(p, g, "W1", &m->W1.matrix) < 0) goto done;
   *what = "/model/b1";
@@ -418,7 +432,7 @@ int results_write(const results *r, const char *path, nn_error *err) {
   void *image = NULL;
 
   results_quiet_hdf5();
-  if (!r->model.mem) return nn_error_set(err, NN_FAIL, "%s: no model to write", path);
+  if (!r->model.mem && !r->model.mem32) return nn_error_set(err, NN_FAIL, "%s: no model to write", path);
   if (r->has_test && !r->confusion)
     return nn_error_set(err, NN_FAIL, "%s: test results without a confusion matrix", path);
   if ((r->train_size && !r->train_index) || (r->dev_size && !r->dev_index) ||
@@ -511,7 +525,7 @@ typedef struct reader {
 
 #define ANY ((hsize_t)-1) /* any extent, in expected dims */
 
-enum kind { K_F64, K_INT, K_STR };
+enum kind { K_F64, K_F32, K_INT, K_STR };
 
 static int bad(reader *c, int status, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static int bad(reader *c, int status, const char *fmt, ...) {
@@ -541,7 +555,7 @@ static void type_name(hid_t t, char *buf, size_t n) {
 }
 
 static const char *kind_name(enum kind k) {
-  return k == K_F64 ? "float64" : k == K_INT ? "int64" : "string";
+  return k == K_F64 ? "float64" : k == K_F32 ? "float32" : k == K_INT ? "int64" : "string";
 }
 
 /* "scalar", "(784, 300)", "(*)", "null" */
@@ -574,6 +588,7 @@ static int check_shape(reader *c, const char *what, hid_t t, hid_t s, enum kind 
   int ok = 0;
   switch (k) {
     case K_F64: ok = cls == H5T_FLOAT && size == 8; break;
+    case K_F32: ok = cls == H5T_FLOAT && size == 4; break;
     case K_INT: ok = cls == H5T_INTEGER && (size == 8 || (!strict && size > 0 && size < 8)); break;
     case K_STR: ok = cls == H5T_STRING; break;
   }
@@ -1056,16 +1071,28 @@ static int peek_dims(reader *c, hid_t loc, const char *what, const char *name, e
   return status;
 }
 
+/* Reads a checked float32 dataset of n elements into the contiguous dst. */
+static int read_floats(reader *c, hid_t loc, const char *what, const char *name, int rank,
+                       hsize_t *dims, float *dst, size_t n) {
+  hid_t d;
+  int status = open_dset(c, loc, what, name, K_F32, rank, dims, &d);
+  if (status) return status;
+  return read_dset(c, what, d, H5T_NATIVE_FLOAT, n, dst);
+}
+
 static int read_model(reader *c, hid_t f, results *r) {
   int status;
   hid_t g;
   hsize_t w1[2] = {ANY, ANY}, w2[2], b1[1], b2[1];
   nn_error merr;
+  /* The parameters are stored in the precision the spec trains in. */
+  const int prec = r->spec.model.precision;
+  const enum kind kw = prec == SPEC_PREC_FLOAT32 ? K_F32 : K_F64;
   if ((status = open_group(c, f, "model", &g))) return status;
-  if ((status = peek_dims(c, g, "/model/W1", "W1", K_F64, 2, w1))) goto done;
+  if ((status = peek_dims(c, g, "/model/W1", "W1", kw, 2, w1))) goto done;
   w2[0] = w1[1];
   w2[1] = DATA_CLASSES;  /* the labels index the outputs and the confusion matrix */
-  if ((status = peek_dims(c, g, "/model/W2", "W2", K_F64, 2, w2))) goto done;
+  if ((status = peek_dims(c, g, "/model/W2", "W2", kw, 2, w2))) goto done;
   if (w1[0] == 0 || w1[1] == 0 || w2[1] == 0 || w1[0] > (1u << 30) || w1[1] > (1u << 30) ||
       w2[1] > (1u << 30) || w1[0] * w1[1] > ((hsize_t)1 << 34) ||
       w2[0] * w2[1] > ((hsize_t)1 << 34)) {
@@ -1080,13 +1107,20 @@ static int read_model(reader *c, hid_t f, results *r) {
     goto done;
   }
   size_t d = w1[0], h = w1[1], k = w2[1];
-  if (mlp_init(&r->model, d, h, k, &merr)) {
+  if (mlp_init_precision(&r->model, d, h, k, prec, &merr)) {
     status = bad(c, NN_FAIL, "/model: %s", merr.msg);
     goto done;
   }
   mlp *m = &r->model;
   b1[0] = h;
   b2[0] = k;
+  if (prec == SPEC_PREC_FLOAT32) {
+    status = read_floats(c, g, "/model/W1", "W1", 2, w1, m->W1f.matrix.data, d * h);
+    if (!status) status = read_floats(c, g, "/model/b1", "b1", 1, b1, m->b1f.vector.data, h);
+    if (!status) status = read_floats(c, g, "/model/W2", "W2", 2, w2, m->W2f.matrix.data, h * k);
+    if (!status) status = read_floats(c, g, "/model/b2", "b2", 1, b2, m->b2f.vector.data, k);
+    goto done;
+  }
   if ((status = read_into(c, g, "/model/W1", "W1", 2, w1, m->W1.matrix.data, d, h,
                           m->W1.matrix.tda)) ||
       (status = read_into(c, g, "/model/b1", "b1", 1, b1, m->b1.vector.data, h, 1,

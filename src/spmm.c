@@ -10,9 +10,9 @@
 
 #include "spmm.h"
 
-/* Output columns per panel: 16 doubles (two cache lines) measured best in
- * bench/sparse.c; a fixed count lets GCC vectorize at -O2. */
-enum { CH = 16, MAX_THREADS = 16 };
+/* Output columns per panel: 16 doubles or 32 floats (two cache lines)
+ * measured best in bench/sparse.c; a fixed count lets GCC vectorize at -O2. */
+enum { CH = 16, CHF = 32, MAX_THREADS = 16 };
 
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__ELF__) && \
     __GNUC__ >= 12
@@ -25,78 +25,23 @@ enum { CH = 16, MAX_THREADS = 16 };
 size_t spmm_work_size(size_t d, int threads) {
   if (threads < 1) threads = 1;
   if (threads > MAX_THREADS) threads = MAX_THREADS;
-  return (size_t)threads * (d + 1) * CH * sizeof(double);
+  return (size_t)threads * (d + 1) * CH * sizeof(double); /* = CHF floats */
 }
 
-typedef struct job {
-  const spmm_matrix *A;
-  const double *M, *corr;
-  size_t ldm, h, ldo, r0, r1;
-  double s, beta;
-  double *out, *panel;    /* panel: (d, CH) of this thread */
-} job;
 
-SPMM_CLONES static void run(const job *jb) {
-  const spmm_matrix *A = jb->A;
-  double *panel = jb->panel;
-  for (size_t c0 = 0; c0 < jb->h; c0 += CH) {
-    const size_t len = jb->h - c0 < CH ? jb->h - c0 : CH;
-    for (size_t j = 0; j < A->d; j++) {
-      memcpy(panel + j * CH, jb->M + j * jb->ldm + c0, len * sizeof *panel);
-      for (size_t t = len; t < CH; t++) panel[j * CH + t] = 0.0;
-    }
-    for (size_t i = jb->r0; i < jb->r1; i++) {
-      const size_t q = A->rows ? A->rows[i] : i;
-      const size_t end = A->ptr[q + 1];
-      double acc[CH] = {0}, acc2[CH] = {0}; /* two chains for the FMA latency */
-      size_t k = A->ptr[q];
-      for (; k + 1 < end; k += 2) {
-        const double v = A->val[k], v2 = A->val[k + 1];
-        const double *m = panel + (size_t)A->col[k] * CH;
-        const double *m2 = panel + (size_t)A->col[k + 1] * CH;
-        for (size_t t = 0; t < CH; t++) acc[t] += v * m[t];
-        for (size_t t = 0; t < CH; t++) acc2[t] += v2 * m2[t];
-      }
-      if (k < end) {
-        const double v = A->val[k];
-        const double *m = panel + (size_t)A->col[k] * CH;
-        for (size_t t = 0; t < CH; t++) acc[t] += v * m[t];
-      }
-      double *o = jb->out + i * jb->ldo + c0;
-      if (jb->beta != 0.0)
-        for (size_t t = 0; t < len; t++) o[t] += (acc[t] + acc2[t] - jb->corr[c0 + t]) * jb->s;
-      else
-        for (size_t t = 0; t < len; t++) o[t] = (acc[t] + acc2[t] - jb->corr[c0 + t]) * jb->s;
-    }
-  }
-}
+/* The same kernel in both precisions, from spmm_impl.h. */
+#define SPMM_REAL double
+#define SPMM_CH CH
+#define SPMM_NAME(x) x##_d
+#define SPMM_PUBLIC spmm
+#include "spmm_impl.h"
+#undef SPMM_REAL
+#undef SPMM_CH
+#undef SPMM_NAME
+#undef SPMM_PUBLIC
 
-static void *run_thread(void *p) {
-  run(p);
-  return NULL;
-}
-
-void spmm(const spmm_matrix *A, const double *M, size_t ldm, size_t h, const double *corr,
-          double s, double beta, double *out, size_t ldo, int threads, void *work) {
-  if (threads < 1) threads = 1;
-  if (threads > MAX_THREADS) threads = MAX_THREADS;
-  if ((size_t)threads > A->n) threads = A->n ? (int)A->n : 1;
-  job jobs[MAX_THREADS];
-  pthread_t tid[MAX_THREADS];
-  int started[MAX_THREADS] = {0};
-  for (int t = 0; t < threads; t++) {
-    jobs[t] = (job){.A = A, .M = M, .corr = corr, .ldm = ldm, .h = h, .ldo = ldo,
-                    .r0 = A->n * (size_t)t / (size_t)threads,
-                    .r1 = A->n * (size_t)(t + 1) / (size_t)threads, .s = s, .beta = beta,
-                    .out = out, .panel = (double *)work + (size_t)t * (A->d + 1) * CH};
-  }
-  /* Threads 1.. run beside the caller's; if one cannot start, the caller
-   * does its rows too, so the result is the same either way. */
-  for (int t = 1; t < threads; t++)
-    started[t] = pthread_create(&tid[t], NULL, run_thread, &jobs[t]) == 0;
-  run(&jobs[0]);
-  for (int t = 1; t < threads; t++) {
-    if (started[t]) pthread_join(tid[t], NULL);
-    else run(&jobs[t]);
-  }
-}
+#define SPMM_REAL float
+#define SPMM_CH CHF
+#define SPMM_NAME(x) x##_f
+#define SPMM_PUBLIC spmm_f
+#include "spmm_impl.h"

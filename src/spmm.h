@@ -34,5 +34,8 @@ size_t spmm_work_size(size_t d, int threads);
  * 64-byte aligned. */
 void spmm(const spmm_matrix *A, const double *M, size_t ldm, size_t h, const double *corr,
           double s, double beta, double *out, size_t ldo, int threads, void *work);
+/* spmm() in single precision (32-column panels, the same work space). */
+void spmm_f(const spmm_matrix *A, const float *M, size_t ldm, size_t h, const float *corr,
+            float s, float beta, float *out, size_t ldo, int threads, void *work);
 
 #endif

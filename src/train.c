@@ -25,8 +25,11 @@ int train_buffers_init(train_buffers *b, const mlp *m, size_t cap, int sparse_th
   memset(b, 0, sizeof *b);
   b->cap = cap;
   b->d = m->d;
-  b->x = malloc(cap * m->d * sizeof *b->x);
-  if (!b->x) {
+  if (m->precision == SPEC_PREC_FLOAT32)
+    b->xf = malloc(cap * m->d * sizeof *b->xf);
+  else
+    b->x = malloc(cap * m->d * sizeof *b->x);
+  if (!b->x && !b->xf) {
     memset(b, 0, sizeof *b);
     return nn_error_set(err, NN_FAIL, "out of memory for a batch of %zu rows", cap);
   }
@@ -39,6 +42,7 @@ int train_buffers_init(train_buffers *b, const mlp *m, size_t cap, int sparse_th
 void train_buffers_free(train_buffers *b) {
   if (!b) return;
   free(b->x);
+  free(b->xf);
   mlp_work_free(&b->work);
   memset(b, 0, sizeof *b);
 }
@@ -52,6 +56,7 @@ int train_feed_init(train_feed *f, const results *r, const dataset *ds, nn_error
   default: f->shift = 0.0, f->scale = 1.0; break;
   }
   data_lut(f->lut, f->shift, f->scale);
+  for (int v = 0; v < 256; v++) f->lutf[v] = (float)f->lut[v];
   f->scale = 1.0 / f->scale; /* the sparse products multiply */
   switch (r->spec.train.input) {
   case SPEC_INPUT_DENSE: f->sparse = 0; break;
@@ -129,7 +134,8 @@ int train_begin(results *r, const dataset *train, const dataset *test, nn_error 
                       where, r->mean);
     goto done;
   }
-  rc = mlp_init(&r->model, train->d, (size_t)s->model.hidden, DATA_CLASSES, err);
+  rc = mlp_init_precision(&r->model, train->d, (size_t)s->model.hidden, DATA_CLASSES,
+                          s->model.precision, err);
   if (rc) goto done;
   mlp_randomize(&r->model, rng);
 done:
@@ -170,11 +176,21 @@ int train_check_data(const results *r, const dataset *train, const dataset *test
 }
 
 /* The batch of rows sel[0..n) of f's data set as the model reads it. */
+/* A batch as the first layer reads it: in (sparse), X (dense float64) or Xf
+ * (dense float32: data_gather's loop over floats). */
 static void feed_batch(const train_feed *f, train_buffers *b, const size_t *sel, size_t n,
-                       mlp_sparse_input *in, gsl_matrix_view *X) {
+                       mlp_sparse_input *in, gsl_matrix_view *X, gsl_matrix_float_view *Xf) {
   if (f->sparse) {
     *in = (mlp_sparse_input){.S = &f->S, .rows = sel, .n = n, .shift = f->shift,
                              .scale = f->scale};
+  } else if (b->xf) {
+    const size_t d = b->d;
+    for (size_t r = 0; r < n; r++) {
+      const uint8_t *restrict src = f->ds->x + sel[r] * d;
+      float *restrict dst = b->xf + r * d;
+      for (size_t j = 0; j < d; j++) dst[j] = f->lutf[src[j]];
+    }
+    *Xf = gsl_matrix_float_view_array(b->xf, n, d);
   } else {
     data_gather(f->ds, sel, n, f->lut, b->x);
     *X = gsl_matrix_view_array(b->x, n, b->d);
@@ -197,8 +213,10 @@ void train_evaluate(const mlp *m, train_buffers *b, const train_feed *f, const s
     for (size_t i = 0; i < n; i++) labels[i] = f->ds->y[sel[i]];
     mlp_sparse_input in;
     gsl_matrix_view X;
-    feed_batch(f, b, sel, n, &in, &X);
+    gsl_matrix_float_view Xf;
+    feed_batch(f, b, sel, n, &in, &X, &Xf);
     total += f->sparse ? mlp_forward_sparse(m, &b->work, &in, labels, &correct, confusion)
+             : b->xf   ? mlp_forward_f(m, &b->work, &Xf.matrix, labels, &correct, confusion)
                        : mlp_forward(m, &b->work, &X.matrix, labels, &correct, confusion);
   }
   *loss = nrows ? total / (double)nrows : 0.0;
@@ -224,9 +242,12 @@ static double train_epoch(results *r, train_buffers *b, mlp *grad, const train_f
     for (size_t i = 0; i < n; i++) labels[i] = f->ds->y[sel[i]];
     mlp_sparse_input in;
     gsl_matrix_view X;
-    feed_batch(f, b, sel, n, &in, &X);
+    gsl_matrix_float_view Xf;
+    feed_batch(f, b, sel, n, &in, &X, &Xf);
     last = f->sparse
                ? mlp_gradient_sparse(&r->model, &b->work, &in, labels, s->train.lambda, grad)
+           : b->xf
+               ? mlp_gradient_f(&r->model, &b->work, &Xf.matrix, labels, s->train.lambda, grad)
                : mlp_gradient(&r->model, &b->work, &X.matrix, labels, s->train.lambda, grad);
     if (!isfinite(last)) return last;
     mlp_step(&r->model, grad, s->train.lr);
@@ -263,8 +284,10 @@ int train_run(results *r, const dataset *train, const dataset *test, const char 
       (rc = train_feed_init(&ftest, r, test, err)) ||
       (rc = train_buffers_init(&b, &r->model, cap,
                                ftrain.sparse || ftest.sparse ? (int)r->threads : 0, err)) ||
-      (rc = mlp_init(&grad, r->model.d, r->model.h, r->model.k, err)) ||
-      (rc = mlp_init(&saved, r->model.d, r->model.h, r->model.k, err)))
+      (rc = mlp_init_precision(&grad, r->model.d, r->model.h, r->model.k, r->model.precision,
+                               err)) ||
+      (rc = mlp_init_precision(&saved, r->model.d, r->model.h, r->model.k, r->model.precision,
+                               err)))
     goto done;
   if (!labels) {
     rc = nn_error_set(err, NN_FAIL, "out of memory for %zu labels", cap);
@@ -280,11 +303,11 @@ int train_run(results *r, const dataset *train, const dataset *test, const char 
     const double t0 = train_now();
     results_epoch row = {.epoch = e};
     int stopped = 0;
-    memcpy(saved.mem, r->model.mem, r->model.size * sizeof *saved.mem);
+    mlp_copy(&saved, &r->model);
     double last = train_epoch(r, &b, &grad, &ftrain, labels, e, hooks, &stopped);
     if (stopped) {
       /* Drop the partial epoch: the file keeps the last completed one. */
-      memcpy(r->model.mem, saved.mem, r->model.size * sizeof *saved.mem);
+      mlp_copy(&r->model, &saved);
       if (!(rc = finish(r, "interrupted", path, err)))
         rc = nn_error_set(err, NN_FAIL, "%s: interrupted during epoch %ld; the file holds epoch %zu",
                           path, e, r->epochs_done);

@@ -29,6 +29,7 @@
 typedef struct train_feed {
   const dataset *ds;      /* borrowed */
   double lut[256];        /* dense: byte -> normalized value */
+  float lutf[256];        /* the same rounded to float, for float32 models */
   double shift, scale;    /* sparse: x = (v - shift) * scale, the same map */
   int sparse;             /* which of the two */
   data_sparse S;          /* sparse: ds's non-zero pixels; owned */
@@ -43,10 +44,11 @@ void train_feed_free(train_feed *f);
 typedef struct train_buffers {
   size_t cap, d;
   double *x;              /* (cap, d) the gathered, normalized batch (dense feeds) */
+  float *xf;              /* (cap, d) the same for a float32 model (x is then NULL) */
   mlp_work work;
 } train_buffers;
 
-/* sparse_threads > 0 adds what sparse feeds need, their products on that
+/* In m's precision.  sparse_threads > 0 adds what sparse feeds need, their products on that
  * many threads. */
 int train_buffers_init(train_buffers *b, const mlp *m, size_t cap, int sparse_threads,
                        nn_error *err);

@@ -558,6 +558,196 @@ START_TEST(test_sgd_learns_a_toy_problem) {
 }
 END_TEST
 
+/* ---- float32: the same passes in single precision */
+
+/* dst = src rounded to float32 (dst allocated here). */
+static void to_float32(mlp *dst, const mlp *src) {
+  ck_assert_int_eq(mlp_init_precision(dst, src->d, src->h, src->k, SPEC_PREC_FLOAT32, NULL),
+                   NN_OK);
+  for (size_t i = 0; i < src->size; i++) dst->mem32[i] = (float)src->mem[i];
+}
+
+static gsl_matrix_float *to_float_matrix(const gsl_matrix *X) {
+  gsl_matrix_float *F = gsl_matrix_float_alloc(X->size1, X->size2);
+  for (size_t i = 0; i < X->size1 * X->size2; i++) F->data[i] = (float)X->data[i];
+  return F;
+}
+
+static double objective_f(const mlp *m, mlp_work *w, const gsl_matrix_float *X,
+                          const uint8_t *y, double lambda) {
+  size_t correct = 0;
+  return mlp_forward_f(m, w, X, y, &correct, NULL) / (double)X->size1 + lambda * mlp_l2(m);
+}
+
+/* Central differences on every float parameter.  The objective is computed
+ * in single precision, so its rounding noise (about 1e-7 of the loss) over a
+ * step of 2 eps must stay well below the gradient: eps = 1e-2 on weights of
+ * size ~0.7 keeps the noise near 1e-5 and the truncation error (eps^2 times
+ * the third derivative) near 1e-4.  Gradients smaller than 1e-3 are compared
+ * absolutely.  The difference is divided by the step the parameter really
+ * took after rounding to float. */
+static double gradient_check_f(double lambda) {
+  gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
+  gsl_rng_set(rng, 7);
+  mlp m64, m, g;
+  mlp_work w;
+  random_model(&m64, 5, 4, 3, 0.7, rng);
+  to_float32(&m, &m64);
+  ck_assert_int_eq(mlp_init_precision(&g, 5, 4, 3, SPEC_PREC_FLOAT32, NULL), NN_OK);
+  ck_assert_int_eq(mlp_work_init(&w, &m, 8, NULL), NN_OK);
+  gsl_matrix *X64 = random_inputs(7, 5, rng);
+  gsl_matrix_float *X = to_float_matrix(X64);
+  const uint8_t y[7] = {0, 2, 1, 1, 0, 2, 2};
+
+  mlp_gradient_f(&m, &w, X, y, lambda, &g);
+  double worst = 0.0;
+  const float eps = 1e-2f;
+  for (size_t i = 0; i < m.size; i++) {
+    const float keep = m.mem32[i], hi = keep + eps, lo = keep - eps;
+    m.mem32[i] = hi;
+    const double up = objective_f(&m, &w, X, y, lambda);
+    m.mem32[i] = lo;
+    const double down = objective_f(&m, &w, X, y, lambda);
+    m.mem32[i] = keep;
+    const double numeric = (up - down) / ((double)hi - (double)lo);
+    const double rel = fabs(numeric - g.mem32[i]) / fmax(1e-3, fabs(numeric) + fabs(g.mem32[i]));
+    if (rel > worst) worst = rel;
+  }
+  gsl_matrix_float_free(X);
+  gsl_matrix_free(X64);
+  mlp_work_free(&w);
+  mlp_free(&g);
+  mlp_free(&m);
+  mlp_free(&m64);
+  gsl_rng_free(rng);
+  return worst;
+}
+
+START_TEST(test_gradient_float32) {
+  const double lambdas[2] = {0.0, 0.05};
+  for (int i = 0; i < 2; i++) {
+    const double worst = gradient_check_f(lambdas[i]);
+    printf("float32 gradient check, lambda = %g: max relative error %.3g\n", lambdas[i], worst);
+    ck_assert_msg(worst < 1e-2, "max relative error %g", worst);
+  }
+}
+END_TEST
+
+/* The float32 passes against the float64 ones on the same (float-rounded)
+ * weights and inputs: they differ by single-precision rounding only. */
+START_TEST(test_float32_matches_float64) {
+  gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
+  gsl_rng_set(rng, 11);
+  const size_t n = 40, d = 30, h = 20, k = 10;
+  mlp m64, m32, g64, g32;
+  random_model(&m64, d, h, k, 0.5, rng);
+  to_float32(&m32, &m64);
+  for (size_t i = 0; i < m64.size; i++) m64.mem[i] = m32.mem32[i];
+  ck_assert_int_eq(mlp_init(&g64, d, h, k, NULL), NN_OK);
+  ck_assert_int_eq(mlp_init_precision(&g32, d, h, k, SPEC_PREC_FLOAT32, NULL), NN_OK);
+  gsl_matrix *X = random_inputs(n, d, rng);
+  gsl_matrix_float *Xf = to_float_matrix(X);
+  for (size_t i = 0; i < n * d; i++) X->data[i] = Xf->data[i];
+  uint8_t y[40];
+  for (size_t i = 0; i < n; i++) y[i] = (uint8_t)(i % k);
+  mlp_work w64, w32;
+  ck_assert_int_eq(mlp_work_init(&w64, &m64, n, NULL), NN_OK);
+  ck_assert_int_eq(mlp_work_init(&w32, &m32, n, NULL), NN_OK);
+  size_t c64 = 0, c32 = 0;
+  const double l64 = mlp_forward(&m64, &w64, X, y, &c64, NULL);
+  const double l32 = mlp_forward_f(&m32, &w32, Xf, y, &c32, NULL);
+  const double gl64 = mlp_gradient(&m64, &w64, X, y, 0.01, &g64);
+  const double gl32 = mlp_gradient_f(&m32, &w32, Xf, y, 0.01, &g32);
+  double worst = 0.0, scale = 0.0;
+  for (size_t i = 0; i < m64.size; i++) {
+    worst = fmax(worst, fabs(g64.mem[i] - g32.mem32[i]));
+    scale = fmax(scale, fabs(g64.mem[i]));
+  }
+  printf("float32 vs float64: loss %.9g vs %.9g (relative %.3g), max gradient difference "
+         "%.3g (of %.3g)\n", l32, l64, fabs(l32 - l64) / l64, worst, scale);
+  ck_assert(fabs(l32 - l64) <= 1e-5 * l64);
+  ck_assert(fabs(gl32 - gl64) <= 1e-5 * gl64);
+  ck_assert(worst <= 1e-5 * scale);
+  ck_assert_uint_eq(c32, c64);
+  gsl_matrix_free(X);
+  gsl_matrix_float_free(Xf);
+  mlp_work_free(&w64);
+  mlp_work_free(&w32);
+  mlp_free(&m64);
+  mlp_free(&m32);
+  mlp_free(&g64);
+  mlp_free(&g32);
+  gsl_rng_free(rng);
+}
+END_TEST
+
+/* The sparse first layer against the dense one in float32, on 1 and 3
+ * threads (which agree bit for bit). */
+START_TEST(test_sparse_matches_dense_float32) {
+  gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
+  gsl_rng_set(rng, 21);
+  const size_t n = 37, d = 50, h = 45, k = 10; /* h not a multiple of the panel width */
+  dataset ds;
+  sparse_dataset(&ds, 120, d, rng);
+  size_t rows[37];
+  for (size_t i = 0; i < n; i++) rows[i] = (i * 7 + 3) % ds.n;
+  results r;
+  feed_results(&r, SPEC_INPUT_SPARSE);
+  train_feed f;
+  ck_assert_int_eq(train_feed_init(&f, &r, &ds, NULL), NN_OK);
+  mlp m64, m, gd, gs, g2;
+  random_model(&m64, d, h, k, 0.3, rng);
+  to_float32(&m, &m64);
+  ck_assert_int_eq(mlp_init_precision(&gd, d, h, k, SPEC_PREC_FLOAT32, NULL), NN_OK);
+  ck_assert_int_eq(mlp_init_precision(&gs, d, h, k, SPEC_PREC_FLOAT32, NULL), NN_OK);
+  ck_assert_int_eq(mlp_init_precision(&g2, d, h, k, SPEC_PREC_FLOAT32, NULL), NN_OK);
+  mlp_work w1, w2;
+  ck_assert_int_eq(mlp_work_init(&w1, &m, 64, NULL), NN_OK);
+  ck_assert_int_eq(mlp_work_sparse(&w1, &m, 1, NULL), NN_OK);
+  ck_assert_int_eq(mlp_work_init(&w2, &m, 64, NULL), NN_OK);
+  ck_assert_int_eq(mlp_work_sparse(&w2, &m, 3, NULL), NN_OK);
+  gsl_matrix_float *X = gsl_matrix_float_alloc(n, d);
+  for (size_t i = 0; i < n; i++)
+    for (size_t j = 0; j < d; j++) X->data[i * d + j] = f.lutf[ds.x[rows[i] * d + j]];
+  uint8_t y[37];
+  for (size_t i = 0; i < n; i++) y[i] = ds.y[rows[i]];
+  mlp_sparse_input in = {.S = &f.S, .rows = rows, .n = n, .shift = f.shift, .scale = f.scale};
+
+  const double dense = mlp_gradient_f(&m, &w1, X, y, 0.01, &gd);
+  const double sparse = mlp_gradient_sparse(&m, &w1, &in, y, 0.01, &gs);
+  const double sparse2 = mlp_gradient_sparse(&m, &w2, &in, y, 0.01, &g2);
+  double worst = 0.0, scale = 0.0;
+  for (size_t i = 0; i < m.size; i++) {
+    worst = fmax(worst, fabs((double)gd.mem32[i] - gs.mem32[i]));
+    scale = fmax(scale, fabs((double)gd.mem32[i]));
+  }
+  printf("float32 sparse vs dense first layer: loss %.9g vs %.9g, max gradient difference "
+         "%.3g (of %.3g)\n", sparse, dense, worst, scale);
+  ck_assert(fabs(sparse - dense) <= 1e-5 * fabs(dense));
+  ck_assert(worst <= 1e-5 * scale);
+  ck_assert(sparse2 == sparse);
+  ck_assert_int_eq(memcmp(gs.mem32, g2.mem32, m.size * sizeof *gs.mem32), 0);
+
+  size_t c1 = 0, c2 = 0;
+  const double l1 = mlp_forward_f(&m, &w1, X, y, &c1, NULL);
+  const double l2 = mlp_forward_sparse(&m, &w2, &in, y, &c2, NULL);
+  ck_assert(fabs(l1 - l2) <= 1e-5 * fabs(l1));
+  ck_assert_uint_eq(c1, c2);
+  gsl_matrix_float_free(X);
+  mlp_work_free(&w1);
+  mlp_work_free(&w2);
+  mlp_free(&m64);
+  mlp_free(&m);
+  mlp_free(&gd);
+  mlp_free(&gs);
+  mlp_free(&g2);
+  train_feed_free(&f);
+  results_free(&r);
+  gsl_rng_free(rng);
+  data_free(&ds);
+}
+END_TEST
+
 int main(void) {
   Suite *s = suite_create("mlp");
   TCase *t = tcase_create("model");
@@ -578,6 +768,9 @@ int main(void) {
   tcase_add_test(tr, test_evaluate_in_chunks);
   tcase_add_test(tr, test_sparse_matches_dense);
   tcase_add_test(tr, test_feed_picks_by_density);
+  tcase_add_test(tr, test_gradient_float32);
+  tcase_add_test(tr, test_float32_matches_float64);
+  tcase_add_test(tr, test_sparse_matches_dense_float32);
   suite_add_tcase(s, tr);
   SRunner *sr = srunner_create(s);
   srunner_run_all(sr, CK_NORMAL);

@@ -151,7 +151,14 @@ static void assert_same(const results *a, const results *b) {
   ck_assert_uint_eq(a->model.h, b->model.h);
   ck_assert_uint_eq(a->model.k, b->model.k);
   ck_assert_uint_eq(a->model.size, b->model.size);
-  assert_bits(a->model.mem, b->model.mem, a->model.size);
+  ck_assert_int_eq(a->model.precision, b->model.precision);
+  if (a->model.precision == SPEC_PREC_FLOAT32)
+    for (size_t i = 0; i < a->model.size; i++)
+      ck_assert_msg(memcmp(&a->model.mem32[i], &b->model.mem32[i], sizeof(float)) == 0,
+                    "float %zu: %a != %a", i, (double)a->model.mem32[i],
+                    (double)b->model.mem32[i]);
+  else
+    assert_bits(a->model.mem, b->model.mem, a->model.size);
   ck_assert_uint_eq(a->epochs_done, b->epochs_done);
   for (size_t e = 0; e < a->epochs_done; e++) {
     ck_assert_int_eq(a->metrics[e].epoch, b->metrics[e].epoch);
@@ -567,12 +574,71 @@ START_TEST(write_time_mnist_size) {
 }
 END_TEST
 
+/* fill()'s result with a float32 model of awkward floats. */
+static void fill_float32(results *r, int spec_precision) {
+  fill(r, 1, 2);
+  const size_t d = r->model.d, h = r->model.h, k = r->model.k;
+  mlp_free(&r->model);
+  r->spec.model.precision = spec_precision;
+  ck_assert_int_eq(mlp_init_precision(&r->model, d, h, k, SPEC_PREC_FLOAT32, NULL), NN_OK);
+  float *p = r->model.mem32;
+  for (size_t i = 0; i < r->model.size; i++) p[i] = (float)(sin((double)i) * 1e3 / 7.0);
+  p[0] = -0.0f;
+  p[1] = 1.4e-45f;          /* the smallest subnormal */
+  p[2] = 3.40282347e38f;    /* FLT_MAX */
+  p[r->model.size - 1] = 0.1f;
+}
+
+/* H5T_FLOAT of `bytes` bytes for dataset name of path. */
+static int stored_float_size(const char *path, const char *name) {
+  hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+  ck_assert(f >= 0);
+  hid_t d = H5Dopen2(f, name, H5P_DEFAULT);
+  ck_assert(d >= 0);
+  hid_t t = H5Dget_type(d);
+  const int size = H5Tget_class(t) == H5T_FLOAT ? (int)H5Tget_size(t) : -1;
+  H5Tclose(t);
+  H5Dclose(d);
+  H5Fclose(f);
+  return size;
+}
+
+/* model.precision: float32 stores the /model datasets as float32 and reads them back
+ * bit for bit; everything else stays float64. */
+START_TEST(roundtrip_float32) {
+  results a, b;
+  nn_error err = {0};
+  const char *p = in_dir("f32.h5");
+  fill_float32(&a, SPEC_PREC_FLOAT32);
+  ck_assert_msg(results_write(&a, p, &err) == NN_OK, "%s", err.msg);
+  ck_assert_int_eq(stored_float_size(p, "/model/W1"), 4);
+  ck_assert_int_eq(stored_float_size(p, "/model/b1"), 4);
+  ck_assert_int_eq(stored_float_size(p, "/model/W2"), 4);
+  ck_assert_int_eq(stored_float_size(p, "/model/b2"), 4);
+  ck_assert_int_eq(stored_float_size(p, "/metrics/dev_accuracy"), 8);
+  ck_assert_int_eq(stored_float_size(p, "/test/accuracy"), 8);
+  results_init(&b);
+  ck_assert_msg(results_read(&b, p, &err) == NN_OK, "%s", err.msg);
+  ck_assert_ptr_null(b.model.mem);
+  assert_same(&a, &b);
+  results_free(&a);
+  results_free(&b);
+
+  /* float32 weights under a spec that says float64: refused */
+  fill_float32(&a, SPEC_PREC_FLOAT64);
+  ck_assert_msg(results_write(&a, p, &err) == NN_OK, "%s", err.msg);
+  results_free(&a);
+  expect_read_error(p, NN_BADINPUT, "/model/W1: expected float64 (6, 4), got float32 (6, 4)");
+}
+END_TEST
+
 static Suite *results_suite(void) {
   Suite *s = suite_create("results");
   TCase *tc = tcase_create("results");
   tcase_add_checked_fixture(tc, setup, teardown);
   tcase_set_timeout(tc, 60);
   tcase_add_test(tc, roundtrip_full);
+  tcase_add_test(tc, roundtrip_float32);
   tcase_add_test(tc, roundtrip_zero_epochs);
   tcase_add_test(tc, add_epoch_grows);
   tcase_add_test(tc, no_tmp_left);

@@ -464,12 +464,10 @@ END_TEST
 
 START_TEST(test_enum_values) {
   spec s;
-  bad("model:\n  precision: float32\n",
-      "t.yaml:2:14: model.precision: expected float64 (float32 is not implemented yet), "
-      "got float32");
+  good(&s, "model:\n  precision: float32\n");
+  ck_assert_int_eq(s.model.precision, SPEC_PREC_FLOAT32);
   bad("model:\n  precision: double\n",
-      "t.yaml:2:14: model.precision: expected float64 (float32 is not implemented yet), "
-      "got double");
+      "t.yaml:2:14: model.precision: expected float64 or float32, got double");
   bad("data:\n  format: IDX\n", "t.yaml:2:11: data.format: expected idx or csv, got IDX");
   bad("data:\n  format:\n",
       "t.yaml:2:10: data.format: expected idx or csv, got an empty value");
@@ -683,9 +681,9 @@ START_TEST(test_override_bad) {
   bad_override("data.dir=~", "command line 'data.dir=~': data.dir: expected a non-empty "
                              "path, got ~");
   bad_override("name=a/b", "command line 'name=a/b': name: " NAME_RULE ", got a/b");
-  bad_override("model.precision=float32",
-               "command line 'model.precision=float32': model.precision: expected float64 "
-               "(float32 is not implemented yet), got float32");
+  bad_override("model.precision=float16",
+               "command line 'model.precision=float16': model.precision: expected float64 "
+               "or float32, got float16");
   bad_override("seed=1.5", "command line 'seed=1.5': seed: expected an integer from 0 to "
                            "4294967295, got 1.5");
   bad_override("train.lambda=.nan", "command line 'train.lambda=.nan': train.lambda: "
