@@ -52,15 +52,6 @@ typedef struct data_cache {
   int loaded;
 } data_cache;
 
-static int check_crc(const char *what, const char *path, uint32_t got, uint32_t want,
-                     const char *file, nn_error *err) {
-  if (got == want) return NN_OK;
-  return nn_error_set(err, NN_BADINPUT,
-                      "%s: %s %s has crc32 %08x, but the model was trained with a file of "
-                      "crc32 %08x; use --data DIR to point at the original data",
-                      file, what, path, (unsigned)got, (unsigned)want);
-}
-
 static int load_split(const results *r, const options *opt, const char *file, data_cache *cache,
                       nn_error *err) {
   const char *dir = opt->data_dir ? opt->data_dir : r->spec.data.dir;
@@ -75,20 +66,14 @@ static int load_split(const results *r, const options *opt, const char *file, da
     if ((rc = data_load_files(&cache->ds, images, labels, r->spec.data.format, err))) return rc;
     cache->loaded = 1;
   }
-  const dataset *ds = &cache->ds;
-  if (which == DATA_TEST)
-    return check_crc("test images", ds->images_path, ds->images_crc32, r->test_images_crc32,
-                     file, err) ||
-                   check_crc("test labels", ds->labels_path, ds->labels_crc32,
-                             r->test_labels_crc32, file, err)
-               ? NN_BADINPUT
-               : NN_OK;
-  return check_crc("training images", ds->images_path, ds->images_crc32, r->train_images_crc32,
-                   file, err) ||
-                 check_crc("training labels", ds->labels_path, ds->labels_crc32,
-                           r->train_labels_crc32, file, err)
-             ? NN_BADINPUT
-             : NN_OK;
+  rc = train_check_files(r, &cache->ds, which, err);
+  if (rc) {
+    nn_error_prefix(err, "%s", file);
+    const size_t used = strlen(err->msg);
+    snprintf(err->msg + used, sizeof err->msg - used,
+             "; use --data DIR to point at the original data");
+  }
+  return rc;
 }
 
 static void print_confusion(const long *confusion, size_t k) {

@@ -148,8 +148,19 @@ static int same_file(const char *what, const char *path, uint32_t crc, uint32_t 
                      nn_error *err) {
   if (crc == want) return NN_OK;
   return nn_error_set(err, NN_BADINPUT,
-                      "%s: crc32 %08x, but the run was trained with %s of crc32 %08x",
-                      path, (unsigned)crc, what, (unsigned)want);
+                      "%s %s has crc32 %08x, but the model was trained with a file of crc32 %08x",
+                      what, path, (unsigned)crc, (unsigned)want);
+}
+
+int train_check_files(const results *r, const dataset *ds, enum data_split split,
+                      nn_error *err) {
+  const int test = split == DATA_TEST;
+  int rc = same_file(test ? "test images" : "training images", ds->images_path,
+                     ds->images_crc32, test ? r->test_images_crc32 : r->train_images_crc32, err);
+  if (!rc)
+    rc = same_file(test ? "test labels" : "training labels", ds->labels_path, ds->labels_crc32,
+                   test ? r->test_labels_crc32 : r->train_labels_crc32, err);
+  return rc;
 }
 
 int train_check_data(const results *r, const dataset *train, const dataset *test,
@@ -162,17 +173,8 @@ int train_check_data(const results *r, const dataset *train, const dataset *test
   if (test->d != r->model.d)
     return nn_error_set(err, NN_BADINPUT, "%s: images of %zu pixels, but the model takes %zu",
                         test->images_path, test->d, r->model.d);
-  int rc;
-  if ((rc = same_file("training images", train->images_path, train->images_crc32,
-                      r->train_images_crc32, err)) ||
-      (rc = same_file("training labels", train->labels_path, train->labels_crc32,
-                      r->train_labels_crc32, err)) ||
-      (rc = same_file("test images", test->images_path, test->images_crc32,
-                      r->test_images_crc32, err)) ||
-      (rc = same_file("test labels", test->labels_path, test->labels_crc32,
-                      r->test_labels_crc32, err)))
-    return rc;
-  return NN_OK;
+  int rc = train_check_files(r, train, DATA_TRAIN, err);
+  return rc ? rc : train_check_files(r, test, DATA_TEST, err);
 }
 
 /* The batch of rows sel[0..n) of f's data set as the model reads it. */

@@ -67,6 +67,12 @@ int train_begin(results *r, const dataset *train, const dataset *test, nn_error 
 int train_check_data(const results *r, const dataset *train, const dataset *test,
                      nn_error *err);
 
+/* The same for one data set of a split: its images and labels files against
+ * the crc32s r recorded.  NN_BADINPUT "WHAT PATH has crc32 ..., but the model
+ * was trained with a file of crc32 ...". */
+int train_check_files(const results *r, const dataset *ds, enum data_split split,
+                      nn_error *err);
+
 /* Loss (mean cross-entropy) and accuracy of m over rows of f's data set (all
  * rows when rows is NULL), in chunks of TRAIN_EVAL_CHUNK; counts into
  * confusion (k, k) when not NULL (zeroed first). */
