@@ -8,16 +8,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <gsl/gsl_version.h>
-#include <hdf5.h>
-
 #include "cli.h"
 #include "mlp.h"
 #include "train.h"
 
-#ifdef HAVE_OPENBLAS_GET_CONFIG
-char *openblas_get_config(void);
-#endif
 
 void cli_error(const char *prog, const nn_error *err) {
   fprintf(stderr, "%s: %s\n", prog, err->msg[0] ? err->msg : "unknown error");
@@ -32,23 +26,34 @@ static int needs_quotes(const char *s) {
   return 0;
 }
 
+/* Appends s to p, quoted for a POSIX shell when needed; returns the end. */
+static char *put_quoted(char *p, const char *s) {
+  if (!needs_quotes(s)) return stpcpy(p, s);
+  *p++ = '\'';
+  for (; *s; s++) {
+    if (*s == '\'') p = stpcpy(p, "'\\''");
+    else *p++ = *s;
+  }
+  *p++ = '\'';
+  *p = '\0';
+  return p;
+}
+
+char *cli_quote(const char *s) {
+  char *out = malloc(4 * strlen(s) + 3);
+  if (out) put_quoted(out, s);
+  return out;
+}
+
 char *cli_command_line(int argc, char **argv) {
   size_t len = 1;
   for (int i = 0; i < argc; i++) len += 4 * strlen(argv[i]) + 3;
   char *out = malloc(len), *p = out;
   if (!out) return NULL;
+  *p = '\0';
   for (int i = 0; i < argc; i++) {
     if (i) *p++ = ' ';
-    if (!needs_quotes(argv[i])) {
-      p = stpcpy(p, argv[i]);
-      continue;
-    }
-    *p++ = '\'';
-    for (const char *s = argv[i]; *s; s++) {
-      if (*s == '\'') p = stpcpy(p, "'\\''");
-      else *p++ = *s;
-    }
-    *p++ = '\'';
+    p = put_quoted(p, argv[i]);
   }
   *p = '\0';
   return out;
@@ -62,32 +67,6 @@ long cli_set_threads(long threads) {
   int blas = mlp_blas_threads((int)threads);
   /* a CBLAS without threads still leaves the sparse products theirs */
   return blas > 1 ? blas : threads;
-}
-
-const char *cli_blas_name(void) {
-  static char name[RESULTS_TEXT_MAX];
-#ifdef HAVE_OPENBLAS_GET_CONFIG
-  /* "OpenBLAS 0.3.21 DYNAMIC_ARCH NO_AFFINITY Zen MAX_THREADS=64 " */
-  snprintf(name, sizeof name, "%s", openblas_get_config());
-#else
-  snprintf(name, sizeof name, "%s", NN_CBLAS_NAME);
-#endif
-  size_t n = strlen(name);
-  while (n > 0 && name[n - 1] == ' ') name[--n] = '\0';
-  return name;
-}
-
-void cli_describe_run(results *r, long threads) {
-  unsigned maj = 0, min = 0, rel = 0;
-  H5get_libversion(&maj, &min, &rel);
-  snprintf(r->nnrun_version, sizeof r->nnrun_version, "%s", PACKAGE_VERSION);
-  snprintf(r->hdf5_version, sizeof r->hdf5_version, "%u.%u.%u", maj, min, rel);
-  snprintf(r->gsl_version, sizeof r->gsl_version, "%s", gsl_version);
-  snprintf(r->blas, sizeof r->blas, "%s", cli_blas_name());
-  if (gethostname(r->host, sizeof r->host) != 0) snprintf(r->host, sizeof r->host, "unknown");
-  r->host[sizeof r->host - 1] = '\0';
-  train_utc_now(r->created, sizeof r->created);
-  r->threads = threads;
 }
 
 int cli_parse_long(const char *text, long lo, long hi, long *out) {

@@ -17,14 +17,12 @@ void cli_error(const char *prog, const nn_error *err);
  * malloc'd, caller frees; NULL when out of memory. */
 char *cli_command_line(int argc, char **argv);
 
+/* s quoted for a POSIX shell when it needs quotes ('...', with ' as '\''):
+ * malloc'd, caller frees; NULL when out of memory.  Safe for any bytes. */
+char *cli_quote(const char *s);
+
 /* Sets the BLAS thread count (0 = one per core) and returns the count in use. */
 long cli_set_threads(long threads);
-
-/* The CBLAS linked in, e.g. "OpenBLAS 0.3.21 (OpenBLAS 0.3.21 DYNAMIC_ARCH ...)". */
-const char *cli_blas_name(void);
-
-/* Fills r's version strings, host, created time and threads. */
-void cli_describe_run(results *r, long threads);
 
 /* Parses a whole decimal number in [lo, hi] from text; 0 on success. */
 int cli_parse_long(const char *text, long lo, long hi, long *out);

@@ -8,10 +8,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cli.h"
 #include "data.h"
+#include "lock.h"
 #include "results.h"
+#include "run.h"
 #include "spec.h"
 #include "train.h"
 
@@ -92,9 +95,14 @@ static int eval_file(const char *file, const options *opt, data_cache *cache, nn
   train_buffers b = {0};
   train_feed feed = {0};
   long *confusion = NULL;
+  lock lk = {.fd = -1};
+  const int store = opt->split == SPLIT_TEST && !opt->no_store;
   results_init(&r);
-  int rc = results_read(&r, file, err);
-  if (rc) goto done;
+  /* Storing /test rewrites the file: as its one writer, from the read on. */
+  struct stat st;
+  int rc = store && lstat(file, &st) == 0 && S_ISREG(st.st_mode) ? lock_take(&lk, file, prog, err)
+                                                                  : NN_OK;
+  if (rc || (rc = results_read(&r, file, err))) goto done;
   if ((rc = load_split(&r, opt, file, cache, err))) goto done;
   const dataset *ds = &cache->ds;
   if (ds->d != r.model.d) {
@@ -132,9 +140,10 @@ static int eval_file(const char *file, const options *opt, data_cache *cache, nn
            accuracy, n);
     if (!opt->many) print_confusion(confusion, r.model.k);
   }
-  if (opt->split == SPLIT_TEST && !opt->no_store) {
+  if (store) {
     if (strcmp(r.status, "running") == 0) {
-      fprintf(stderr, "%s: %s: the run is still going; not storing /test\n", prog, file);
+      fprintf(stderr, "%s: %s: the run was killed after epoch %zu; not storing /test (run "
+              "nnrun again to resume it)\n", prog, file, r.epochs_done);
       goto done;
     }
     free(r.confusion);
@@ -147,6 +156,7 @@ static int eval_file(const char *file, const options *opt, data_cache *cache, nn
     rc = results_write(&r, file, err);
   }
 done:
+  lock_release(&lk);
   free(confusion);
   train_buffers_free(&b);
   train_feed_free(&feed);
@@ -185,7 +195,7 @@ int main(int argc, char **argv) {
       break;
     case 'q': opt.quiet = 1; break;
     case 'h': usage(stdout); return 0;
-    case 'V': printf("nneval %s (%s)\n", PACKAGE_VERSION, cli_blas_name()); return 0;
+    case 'V': printf("nneval %s (%s)\n", PACKAGE_VERSION, run_blas_name()); return 0;
     case ':':
       fprintf(stderr, "%s: %s needs an argument; see nneval --help\n", prog, argv[optind - 1]);
       return 2;

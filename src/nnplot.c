@@ -1,6 +1,8 @@
-/* nnplot: loss-vs-epoch and accuracy-vs-epoch plots of results files, train
- * and dev for every run, as PNG and SVG through gnuplot.  It writes a gnuplot
- * script (data inline) and runs gnuplot on it; it draws nothing itself.
+/* nnplot: loss-vs-epoch and accuracy-vs-epoch plots of results files and
+ * folders, train and dev for every run or group of seeds (the mean with a
+ * shaded band), as PNG and SVG through gnuplot.  It writes a gnuplot script
+ * (data inline, names only inside quoted strings) and runs gnuplot on it; it
+ * draws nothing itself.  Reading and statistics: summary.c.
  */
 #include "config.h"
 
@@ -19,6 +21,7 @@
 #include "cli.h"
 #include "results.h"
 #include "spec.h"
+#include "summary.h"
 
 static const char *prog = "nnplot";
 
@@ -27,20 +30,31 @@ static const char *prog = "nnplot";
 #define SIZE_HI 10000
 #define PLOT_PATH_MAX 4096
 #define STDERR_MAX 8192   /* bytes of gnuplot's messages kept for the report */
+#define LEGEND_MAX 48     /* characters of a legend; longer ones are cut in the middle */
+#define KEY_INSIDE_MAX 4  /* more groups than this: the legend goes right of the plot */
 
 static void usage(FILE *f) {
   fprintf(f,
-          "Usage: nnplot [OPTIONS] RESULT.h5 ...\n"
+          "Usage: nnplot [OPTIONS] RESULT.h5|FOLDER ...\n"
           "Plot loss and accuracy against the epoch, train (solid) and dev (dashed) for\n"
           "every run, one colour per run, through gnuplot.  Writes PREFIX-loss.png,\n"
           "PREFIX-loss.svg, PREFIX-accuracy.png and PREFIX-accuracy.svg, where PREFIX\n"
-          "is the run's name for one file and 'compare' for several.\n"
+          "is the run's name for one file and 'compare' for several.  A FOLDER means\n"
+          "every *.h5 file directly in it.\n"
+          "\n"
+          "Runs that differ only in seed form a group, drawn as one curve: the mean over\n"
+          "its complete runs (all of them when none is), with a shaded band.\n"
           "\n"
           "Options:\n"
           "  -o, --output DIR     write into DIR, created when missing (default: the\n"
           "                       folder of the first results file)\n"
           "  -n, --name PREFIX    the file name prefix instead of the run name/'compare'\n"
           "  -m, --metric WHICH   loss, accuracy or both (default both)\n"
+          "  -b, --band BAND      the band around a group's mean: sd (default: +-1\n"
+          "                       sample standard deviation), ci (95%% Student-t interval\n"
+          "                       of the mean), minmax (the runs' range) or none\n"
+          "      --by KEY,...     group by these spec keys only (e.g. train.lambda)\n"
+          "      --no-group       one curve per run\n"
           "  -l, --log            log scale for the loss axis\n"
           "  -s, --size WxH       image size in pixels, each %d..%d (default 800x600)\n"
           "  -k, --keep-script    keep the gnuplot script as DIR/PREFIX.gp (rerun it with\n"
@@ -50,50 +64,36 @@ static void usage(FILE *f) {
           "  -V, --version        show the version\n"
           "\n"
           "gnuplot (pngcairo and svg terminals) must be on PATH: apt-get install %s.\n"
-          "The legend names each run (by its file when runs share a name).  A run\n"
-          "still going is plotted as it stands, with a note on stderr.\n"
+          "The legend names each curve by its run name when those differ, else by the\n"
+          "spec keys that differ (train.lambda=0.001), never by a file unless nothing\n"
+          "else tells two curves apart; a group says (n=3).  With more than %d curves\n"
+          "it stands right of the plot.  A run still going or killed is plotted as it\n"
+          "stands, with a note on stderr.\n"
           "\n"
           "Exit status: 0 success, 1 gnuplot missing or failed, or an I/O error, 2 bad\n"
           "command line or a file that is not a readable results file (the others are\n"
           "still plotted).\n",
-          SIZE_LO, SIZE_HI, GNUPLOT_PACKAGE);
+          SIZE_LO, SIZE_HI, GNUPLOT_PACKAGE, KEY_INSIDE_MAX);
 }
 
 enum { METRIC_LOSS = 1, METRIC_ACCURACY = 2, METRIC_BOTH = 3 };
+
+enum band { BAND_SD, BAND_CI, BAND_MINMAX, BAND_NONE };
 
 typedef struct options {
   const char *dir, *name;
   int metrics, log, keep, quiet;
   long width, height;
+  enum band band;
+  enum summary_by by;
 } options;
 
-/* What a plot needs of one results file. */
-typedef struct run {
-  const char *file;
-  char name[SPEC_NAME_MAX];
-  const char *label;        /* name, or file when runs share a name */
-  char status[32];
-  long epochs;              /* spec.train.epochs */
-  size_t n;                 /* rows of metrics */
-  results_epoch *metrics;   /* (n) owned */
-} run;
-
-static int load_run(run *u, const char *file, nn_error *err) {
-  results r;
-  int rc = results_read(&r, file, err);
-  if (rc) return rc;
-  memset(u, 0, sizeof *u);
-  u->file = file;
-  snprintf(u->name, sizeof u->name, "%s", r.spec.name);
-  snprintf(u->status, sizeof u->status, "%s", r.status);
-  u->epochs = r.spec.train.epochs;
-  u->n = r.epochs_done;
-  u->metrics = r.metrics;   /* taken over */
-  r.metrics = NULL;
-  r.epochs_done = r.epochs_cap = 0;
-  results_free(&r);
-  return NN_OK;
-}
+/* What the plots show: the groups of the runs, each a curve with a legend. */
+typedef struct curves {
+  const summary *s;
+  char (*legend)[LEGEND_MAX + 1];  /* (s->ngroups) owned */
+  int aggregated;                  /* some group has more than one run */
+} curves;
 
 /* --------------------------------------------------------------- options */
 
@@ -118,14 +118,24 @@ static int plain_prefix(const char *s) {
 
 /* ------------------------------------------------------------- the script */
 
-/* gnuplot single-quoted string: '' stands for one quote. */
+/* gnuplot single-quoted string: '' stands for one quote; nothing else is
+ * special inside one (no backslash escapes, no `command` or @macro
+ * substitution), and a line break, which would end the command, is shown as
+ * '?' like every control character. */
 static void put_quoted(FILE *f, const char *s) {
   fputc('\'', f);
   for (; *s; s++) {
     if (*s == '\'') fputc('\'', f);
-    fputc(*s, f);
+    fputc((unsigned char)*s < 0x20 || *s == 0x7f ? '?' : *s, f);
   }
   fputc('\'', f);
+}
+
+/* Whether s has a character that cannot go into a gnuplot string as it is. */
+static int has_control(const char *s) {
+  for (; *s; s++)
+    if ((unsigned char)*s < 0x20 || *s == 0x7f) return 1;
+  return 0;
 }
 
 /* One colour per run (a palette readable on white), cycled past ten runs. */
@@ -137,14 +147,16 @@ typedef struct plot {
   const char *what;      /* "loss" / "accuracy": file names */
   const char *title;     /* "Loss" */
   const char *ylabel;
-  int train_col, dev_col;  /* columns of the data blocks */
+  int train, dev;         /* enum summary_series of the two curves */
   const char *key;       /* legend position */
   int loss;              /* the loss plot: --log applies, never below 0 */
 } plot;
 
 static const plot plots[] = {
-    {"loss", "Loss", "loss (mean cross-entropy)", 2, 3, "top right", 1},
-    {"accuracy", "Accuracy", "accuracy", 4, 5, "bottom right", 0},
+    {"loss", "Loss", "loss (mean cross-entropy)", SUMMARY_CURVE_TRAIN_LOSS,
+     SUMMARY_CURVE_DEV_LOSS, "top right", 1},
+    {"accuracy", "Accuracy", "accuracy", SUMMARY_CURVE_TRAIN_ACC, SUMMARY_CURVE_DEV_ACC,
+     "bottom right", 0},
 };
 
 static void output_path(char *buf, size_t n, const options *opt, const char *prefix,
@@ -152,16 +164,30 @@ static void output_path(char *buf, size_t n, const options *opt, const char *pre
   snprintf(buf, n, "%s/%s-%s.%s", opt->dir, prefix, what, ext);
 }
 
-/* The title: "Loss per epoch: a", "... a vs b", "... a, b and c", "... 5 runs". */
-static void put_title(FILE *f, const plot *p, const run *runs, size_t nruns) {
+/* The data blocks' columns: 1 epoch, 2 runs, then for each enum
+ * summary_series its mean, band low and band high. */
+static int mean_col(int series) { return 3 + 3 * series; }
+
+static const char *band_text[] = {"band: mean +- 1 sd", "band: 95% interval of the mean",
+                                  "band: min to max", ""};
+
+/* The title: "Loss per epoch: a", "... a vs b", "... a, b and c", "... 5 runs";
+ * for groups "... 2 groups of 6 runs; band: ...". */
+static void put_title(FILE *f, const plot *p, const curves *cv, const options *opt) {
+  const summary *s = cv->s;
   char t[1024];
   size_t o = (size_t)snprintf(t, sizeof t, "%s per epoch: ", p->title);
-  if (nruns > 4) {
-    snprintf(t + o, sizeof t - o, "%zu runs", nruns);
+  if (cv->aggregated) {
+    snprintf(t + o, sizeof t - o, "%zu group%s of %zu runs%s%s", s->ngroups,
+             s->ngroups == 1 ? "" : "s", s->nruns, opt->band == BAND_NONE ? "" : "; ",
+             band_text[opt->band]);
+  } else if (s->ngroups > 4) {
+    snprintf(t + o, sizeof t - o, "%zu runs", s->ngroups);
   } else {
-    for (size_t i = 0; i < nruns && o < sizeof t; i++) {
-      const char *sep = i == 0 ? "" : nruns == 2 ? " vs " : i == nruns - 1 ? " and " : ", ";
-      o += (size_t)snprintf(t + o, sizeof t - o, "%s%s", sep, runs[i].label);
+    for (size_t i = 0; i < s->ngroups && o < sizeof t; i++) {
+      size_t n = s->ngroups;
+      const char *sep = i == 0 ? "" : n == 2 ? " vs " : i == n - 1 ? " and " : ", ";
+      o += (size_t)snprintf(t + o, sizeof t - o, "%s%s", sep, cv->legend[i]);
     }
   }
   fputs("set title ", f);
@@ -178,17 +204,35 @@ static void put_terminal(FILE *f, const options *opt, int svg, double font) {
             "background rgb 'white'\n", opt->width, opt->height, font);
 }
 
+/* The band around the mean of one series at one epoch, by --band. */
+static void band_of(const summary_stat *st, enum band band, int loss, double *lo,
+                    double *hi) {
+  double half = band == BAND_SD ? st->sd : band == BAND_CI ? st->half : 0;
+  if (band == BAND_MINMAX) {
+    *lo = st->min, *hi = st->max;
+    return;
+  }
+  if (isnan(half)) half = 0;
+  *lo = st->mean - half, *hi = st->mean + half;
+  /* A loss is never below 0: a band that would go there stops at the lowest run. */
+  if (loss && *lo <= 0) *lo = st->min;
+}
+
 /* Tics for a log loss axis: 1, 2, 5 times powers of ten within the data's
  * range, or 1..9 times them when that gives fewer than three, or else five
  * evenly spaced values (a range too narrow for a log axis to show). */
-static void put_log_tics(FILE *f, const run *runs, size_t nruns) {
+static void put_log_tics(FILE *f, const curves *cv, const options *opt) {
   double lo = HUGE_VAL, hi = 0;
-  for (size_t i = 0; i < nruns; i++)
-    for (size_t e = 0; e < runs[i].n; e++) {
-      double v[2] = {runs[i].metrics[e].train_loss, runs[i].metrics[e].dev_loss};
-      for (int j = 0; j < 2; j++)
-        if (v[j] > 0 && isfinite(v[j])) lo = fmin(lo, v[j]), hi = fmax(hi, v[j]);
-    }
+  for (size_t g = 0; g < cv->s->ngroups; g++) {
+    const summary_group *gr = &cv->s->groups[g];
+    for (size_t e = 0; e < gr->npoints; e++)
+      for (int c = SUMMARY_CURVE_TRAIN_LOSS; c <= SUMMARY_CURVE_DEV_LOSS; c++) {
+        double v[3] = {gr->curve[e].s[c].mean, 0, 0};
+        band_of(&gr->curve[e].s[c], opt->band, 1, &v[1], &v[2]);
+        for (int j = 0; j < (opt->band == BAND_NONE ? 1 : 3); j++)
+          if (v[j] > 0 && isfinite(v[j])) lo = fmin(lo, v[j]), hi = fmax(hi, v[j]);
+      }
+  }
   if (!(hi > 0)) return;
   double tics[64];
   size_t n = 0;
@@ -215,25 +259,64 @@ static void put_log_tics(FILE *f, const run *runs, size_t nruns) {
   fputs(")\n", f);
 }
 
-static void put_plot(FILE *f, const plot *p, const run *runs, size_t nruns, const options *opt,
-                     const char *prefix, long max_epoch, double font) {
-  char path[PLOT_PATH_MAX];
+static void put_axes(FILE *f, const plot *p, const curves *cv, const options *opt) {
   int scaled = p->loss && opt->log;
-  fprintf(f, "\n# ---- %s\n", p->what);
-  put_title(f, p, runs, nruns);
   fprintf(f, "set ylabel '%s%s'\n", p->ylabel, scaled ? ", log scale" : "");
   if (scaled) {
     /* A log axis would otherwise grow to whole decades, labelled only there. */
     fputs("set logscale y\nset autoscale yfix\nset yrange [*:*]\n"
           "set offsets 0, 0, graph 0.05, graph 0.05\n", f);
-    put_log_tics(f, runs, nruns);
+    put_log_tics(f, cv, opt);
   } else {
     /* A loss is never below 0, an accuracy never above 1: no axis beyond. */
     fprintf(f, "unset logscale y\nset autoscale y\nset yrange [%s]\nset ytics autofreq\n",
             p->loss ? "0:*" : "*:1");
     fprintf(f, "set offsets 0, 0, %s\n", p->loss ? "graph 0.05, 0" : "0, graph 0.05");
   }
-  fprintf(f, "set key %s\n", p->key);
+  /* Many curves: the legend right of the plot, where it covers none. */
+  if (cv->s->ngroups > KEY_INSIDE_MAX) fputs("set key outside right top\n", f);
+  else fprintf(f, "set key inside %s\n", p->key);
+}
+
+/* The shaded bands of every group of more than one run, under the lines. */
+static int put_bands(FILE *f, const plot *p, const curves *cv, const options *opt, int first) {
+  if (opt->band == BAND_NONE) return first;
+  for (size_t g = 0; g < cv->s->ngroups; g++) {
+    const summary_group *gr = &cv->s->groups[g];
+    if (gr->npoints == 0 || gr->used < 2) continue;
+    for (int dev = 0; dev <= 1; dev++) {
+      int col = mean_col(dev ? p->dev : p->train);
+      fprintf(f, "%s$group%zu using 1:%d:%d with filledcurves fs transparent solid %s "
+              "noborder lc rgb '%s' notitle", first ? "" : ", \\\n     ", g + 1, col + 1,
+              col + 2, dev ? "0.12" : "0.2", palette[g % NPALETTE]);
+      first = 0;
+    }
+  }
+  return first;
+}
+
+static void put_lines(FILE *f, const plot *p, const curves *cv, long max_epoch, int first) {
+  for (size_t g = 0; g < cv->s->ngroups; g++) {
+    if (cv->s->groups[g].npoints == 0) continue;
+    const char *style = max_epoch == 1 ? "linespoints pt 7" : "lines";
+    char label[LEGEND_MAX + 16];
+    for (int dev = 0; dev <= 1; dev++) {
+      snprintf(label, sizeof label, "%s %s", cv->legend[g], dev ? "dev" : "train");
+      fprintf(f, "%s$group%zu using 1:%d with %s lw line_width lc rgb '%s' dt %d title ",
+              first ? "" : ", \\\n     ", g + 1, mean_col(dev ? p->dev : p->train), style,
+              palette[g % NPALETTE], dev ? 2 : 1);
+      put_quoted(f, label);
+      first = 0;
+    }
+  }
+}
+
+static void put_plot(FILE *f, const plot *p, const curves *cv, const options *opt,
+                     const char *prefix, long max_epoch, double font) {
+  char path[PLOT_PATH_MAX];
+  fprintf(f, "\n# ---- %s\n", p->what);
+  put_title(f, p, cv, opt);
+  put_axes(f, p, cv, opt);
   for (int svg = 0; svg <= 1; svg++) {
     put_terminal(f, opt, svg, font);
     output_path(path, sizeof path, opt, prefix, p->what, svg ? "svg" : "png");
@@ -245,22 +328,7 @@ static void put_plot(FILE *f, const plot *p, const run *runs, size_t nruns, cons
       continue;
     }
     fputs("plot ", f);
-    int first = 1;
-    for (size_t i = 0; i < nruns; i++) {
-      if (runs[i].n == 0) continue;
-      const char *style = max_epoch == 1 ? "linespoints pt 7" : "lines";
-      char label[PLOT_PATH_MAX + 32];
-      for (int dev = 0; dev <= 1; dev++) {
-        snprintf(label, sizeof label, "%s%s %s", runs[i].label,
-                 strcmp(runs[i].status, "running") == 0 ? " (running)" : "",
-                 dev ? "dev" : "train");
-        fprintf(f, "%s$run%zu using 1:%d with %s lw line_width lc rgb '%s' dt %d title ",
-                first ? "" : ", \\\n     ", i + 1, dev ? p->dev_col : p->train_col, style,
-                palette[i % NPALETTE], dev ? 2 : 1);
-        put_quoted(f, label);
-        first = 0;
-      }
-    }
+    put_lines(f, p, cv, max_epoch, put_bands(f, p, cv, opt, 1));
     fputc('\n', f);
   }
   fputs("unset output\n", f);
@@ -276,37 +344,50 @@ static void put_number(FILE *f, double x) {
   fprintf(f, " %s", tmp);
 }
 
-/* The whole script: the data of every run inline, then one plot per metric,
- * each to PNG then SVG. */
-static void put_script(FILE *f, const run *runs, size_t nruns, const options *opt,
-                       const char *prefix) {
+/* Group g's curves as a data block of numbers only ("NaN" where no run has
+ * a finite value): epoch, runs, then mean, low, high of each series. */
+static void put_data(FILE *f, const curves *cv, size_t g, const options *opt) {
+  const summary_group *gr = &cv->s->groups[g];
+  fprintf(f, "\n# group %zu: %zu run%s, %zu in the mean, %zu epochs\n", g + 1, gr->n,
+          gr->n == 1 ? "" : "s", gr->used, gr->npoints);
+  fprintf(f, "$group%zu << EOD\n# epoch runs", g + 1);
+  static const char *names[] = {"train_loss", "dev_loss", "train_accuracy", "dev_accuracy"};
+  for (int c = 0; c < SUMMARY_NSERIES; c++)
+    fprintf(f, " %s %s_lo %s_hi", names[c], names[c], names[c]);
+  fputc('\n', f);
+  for (size_t e = 0; e < gr->npoints; e++) {
+    const summary_point *pt = &gr->curve[e];
+    fprintf(f, "%ld %zu", pt->epoch, pt->s[0].n);
+    for (int c = 0; c < SUMMARY_NSERIES; c++) {
+      double lo, hi;
+      band_of(&pt->s[c], opt->band, c <= SUMMARY_CURVE_DEV_LOSS, &lo, &hi);
+      double v[3] = {pt->s[c].mean, lo, hi};
+      for (int j = 0; j < 3; j++)
+        if (isfinite(v[j])) put_number(f, v[j]);
+        else fputs(" NaN", f);
+    }
+    fputc('\n', f);
+  }
+  fputs("EOD\n", f);
+}
+
+/* The whole script: the data of every group inline, then one plot per
+ * metric, each to PNG then SVG.  Names appear only in quoted strings. */
+static void put_script(FILE *f, const curves *cv, const options *opt, const char *prefix) {
+  const summary *s = cv->s;
   long max_epoch = 0;
-  for (size_t i = 0; i < nruns; i++)
-    if (runs[i].n && runs[i].metrics[runs[i].n - 1].epoch > max_epoch)
-      max_epoch = runs[i].metrics[runs[i].n - 1].epoch;
+  for (size_t g = 0; g < s->ngroups; g++) {
+    const summary_group *gr = &s->groups[g];
+    if (gr->npoints && gr->curve[gr->npoints - 1].epoch > max_epoch)
+      max_epoch = gr->curve[gr->npoints - 1].epoch;
+  }
   /* Text and lines grow with the picture, so a large one reads the same. */
   double scale = fmin((double)opt->width / 800, (double)opt->height / 600);
   double font = fmax(7, fmin(60, round(11 * scale)));
 
-  fprintf(f, "# Written by nnplot %s: the plots of", PACKAGE_VERSION);
-  for (size_t i = 0; i < nruns; i++) fprintf(f, " %s", runs[i].file);
-  fputs(".\n# Rerun with: gnuplot THIS_FILE\n", f);
-  for (size_t i = 0; i < nruns; i++) {
-    fprintf(f, "\n# %s (%s, %zu of %ld epochs)\n", runs[i].name, runs[i].status, runs[i].n,
-            runs[i].epochs);
-    fprintf(f, "$run%zu << EOD\n# epoch train_loss dev_loss train_accuracy dev_accuracy\n",
-            i + 1);
-    for (size_t e = 0; e < runs[i].n; e++) {
-      const results_epoch *m = &runs[i].metrics[e];
-      fprintf(f, "%ld", m->epoch);
-      put_number(f, m->train_loss);
-      put_number(f, m->dev_loss);
-      put_number(f, m->train_accuracy);
-      put_number(f, m->dev_accuracy);
-      fputc('\n', f);
-    }
-    fputs("EOD\n", f);
-  }
+  fprintf(f, "# Written by nnplot %s: the plots of %zu runs in %zu curves.\n"
+          "# Rerun with: gnuplot THIS_FILE\n", PACKAGE_VERSION, s->nruns, s->ngroups);
+  for (size_t g = 0; g < s->ngroups; g++) put_data(f, cv, g, opt);
   fprintf(f, "\nline_width = %.1f\n", fmax(1, round(4 * scale) / 2));
   /* The border behind the lines, which may run along it (accuracy 1). */
   fputs("set xlabel 'epoch'\nset grid\nset border back\n"
@@ -314,7 +395,7 @@ static void put_script(FILE *f, const run *runs, size_t nruns, const options *op
   if (max_epoch <= 1) fputs("set xrange [0.5:1.5]\nset xtics 1\n", f);
   else fprintf(f, "set xrange [1:%ld]\n%s", max_epoch, max_epoch <= 20 ? "set xtics 1\n" : "");
   for (size_t k = 0; k < sizeof plots / sizeof plots[0]; k++)
-    if (opt->metrics & (1 << k)) put_plot(f, &plots[k], runs, nruns, opt, prefix, max_epoch, font);
+    if (opt->metrics & (1 << k)) put_plot(f, &plots[k], cv, opt, prefix, max_epoch, font);
 }
 
 /* -------------------------------------------------------------- gnuplot */
@@ -442,14 +523,20 @@ static size_t outputs(const options *opt, const char *prefix, char paths[][PLOT_
   return n;
 }
 
-static int plot_runs(const run *runs, size_t nruns, const options *opt, nn_error *err) {
+static int plot_curves(const curves *cv, const options *opt, nn_error *err) {
   char gnuplot[PLOT_PATH_MAX], script_path[PLOT_PATH_MAX], paths[4][PLOT_PATH_MAX];
-  const char *prefix = opt->name ? opt->name : nruns == 1 ? runs[0].name : "compare";
+  const summary *s = cv->s;
+  const char *prefix = opt->name ? opt->name
+                       : s->ngroups == 1 ? s->runs[s->groups[0].run[0]].spec.name
+                                         : "compare";
   size_t plotted = 0;
-  for (size_t i = 0; i < nruns; i++) plotted += runs[i].n > 0;
+  for (size_t g = 0; g < s->ngroups; g++) plotted += s->groups[g].npoints > 0;
   if (plotted == 0)
     return nn_error_set(err, NN_BADINPUT, "%s%s: no completed epoch to plot",
-                        runs[0].file, nruns > 1 ? " and the others" : "");
+                        s->runs[0].file, s->nruns > 1 ? " and the others" : "");
+  if (has_control(opt->dir))
+    return nn_error_set(err, NN_BADINPUT, "output folder '%s': a control character in the "
+                        "name; choose another with -o", opt->dir);
   if (find_gnuplot(gnuplot, sizeof gnuplot))
     return nn_error_set(err, NN_FAIL, "gnuplot not found; install it with: apt-get install %s",
                         GNUPLOT_PACKAGE);
@@ -466,7 +553,7 @@ static int plot_runs(const run *runs, size_t nruns, const options *opt, nn_error
   if (!script)
     return nn_error_set(err, NN_FAIL, "cannot create the gnuplot script %s: %s",
                         opt->keep ? script_path : "(temporary file)", strerror(errno));
-  put_script(script, runs, nruns, opt, prefix);
+  put_script(script, cv, opt, prefix);
   if (ferror(script))
     rc = nn_error_set(err, NN_FAIL, "cannot write the gnuplot script %s",
                       opt->keep ? script_path : "(temporary file)");
@@ -495,24 +582,85 @@ static int plot_runs(const run *runs, size_t nruns, const options *opt, nn_error
 
 /* ------------------------------------------------------------------ main */
 
-int main(int argc, char **argv) {
+/* Cuts s to at most max characters by replacing its middle with "...". */
+static void elide(char *s, size_t max) {
+  size_t len = strlen(s);
+  if (len <= max) return;
+  size_t head = (max - 3) / 2, tail = max - 3 - head;
+  memmove(s + head + 3, s + len - tail, tail + 1);
+  memcpy(s + head, "...", 3);
+}
+
+/* The legend of every group: summary_legend(), and "(n=3)" for a group, or
+ * the state of a lone run that is not finished. */
+static int make_legends(curves *cv) {
+  const summary *s = cv->s;
+  if (!(cv->legend = calloc(s->ngroups ? s->ngroups : 1, sizeof *cv->legend))) return -1;
+  for (size_t g = 0; g < s->ngroups; g++) {
+    const summary_group *gr = &s->groups[g];
+    const summary_run *u = &s->runs[gr->run[0]];
+    char text[2 * SPEC_PATH_MAX], note[32] = "";
+    summary_legend(s, g, text, sizeof text);
+    if (gr->n > 1) snprintf(note, sizeof note, " (n=%zu)", gr->used);
+    else if (u->state == SUMMARY_RUNNING) snprintf(note, sizeof note, " (running)");
+    else if (u->state == SUMMARY_KILLED) snprintf(note, sizeof note, " (killed)");
+    elide(text, LEGEND_MAX - strlen(note));
+    snprintf(cv->legend[g], sizeof cv->legend[g], "%s%s", text, note);
+    cv->aggregated |= gr->n > 1;
+  }
+  return 0;
+}
+
+static void report(void *ctx, const nn_error *err) {
+  (void)ctx;
+  cli_error(prog, err);
+}
+
+/* Groups the runs, notes what is left out, and plots. */
+static int plot_summary(summary *s, options *opt) {
+  nn_error err = {0};
+  char note[2 * SPEC_PATH_MAX], dir[PLOT_PATH_MAX];
+  curves cv = {s, NULL, 0};
+  int rc = summary_make_groups(s, opt->by, &err);
+  if (!rc && make_legends(&cv)) rc = nn_error_set(&err, NN_FAIL, "out of memory");
+  for (size_t r = 0; !rc && r < s->nruns; r++) {
+    if (summary_note(s, r, "plotted", note, sizeof note)) fprintf(stderr, "%s: %s\n", prog, note);
+    if (s->runs[r].epochs_done == 0 && s->nruns > 1)
+      fprintf(stderr, "%s: %s: no completed epoch; left out of the plots\n", prog,
+              s->runs[r].file);
+  }
+  if (!rc && !opt->dir) {
+    dir_of(s->runs[0].file, dir, sizeof dir);
+    opt->dir = dir;
+  }
+  if (!rc) rc = plot_curves(&cv, opt, &err);
+  if (rc) cli_error(prog, &err);
+  free(cv.legend);
+  return rc;
+}
+
+/* Parses the options into opt and s (--by); returns -1 to go on, else the
+ * exit status. */
+static int parse_options(int argc, char **argv, options *opt, summary *s) {
   static const struct option longopts[] = {
       {"output", required_argument, NULL, 'o'}, {"name", required_argument, NULL, 'n'},
       {"metric", required_argument, NULL, 'm'}, {"log", no_argument, NULL, 'l'},
       {"size", required_argument, NULL, 's'},   {"keep-script", no_argument, NULL, 'k'},
-      {"quiet", no_argument, NULL, 'q'},        {"help", no_argument, NULL, 'h'},
-      {"version", no_argument, NULL, 'V'},      {NULL, 0, NULL, 0}};
-  options opt = {.metrics = METRIC_BOTH, .width = 800, .height = 600};
-  int c;
+      {"band", required_argument, NULL, 'b'},   {"by", required_argument, NULL, 'B'},
+      {"no-group", no_argument, NULL, 'G'},     {"quiet", no_argument, NULL, 'q'},
+      {"help", no_argument, NULL, 'h'},         {"version", no_argument, NULL, 'V'},
+      {NULL, 0, NULL, 0}};
+  int c, by = 0, nogroup = 0;
+  nn_error err = {0};
   opterr = 0;
-  while ((c = getopt_long(argc, argv, ":o:n:m:ls:kqhV", longopts, NULL)) != -1) {
+  while ((c = getopt_long(argc, argv, ":o:n:m:b:ls:kqhV", longopts, NULL)) != -1) {
     switch (c) {
     case 'o':
       if (!*optarg) {
         fprintf(stderr, "%s: --output: expected a folder, got ''\n", prog);
         return NN_BADINPUT;
       }
-      opt.dir = optarg;
+      opt->dir = optarg;
       break;
     case 'n':
       if (!plain_prefix(optarg)) {
@@ -520,28 +668,47 @@ int main(int argc, char **argv) {
                 "with '.' or '-'), got '%s'\n", prog, optarg);
         return NN_BADINPUT;
       }
-      opt.name = optarg;
+      opt->name = optarg;
       break;
     case 'm':
-      if (strcmp(optarg, "loss") == 0) opt.metrics = METRIC_LOSS;
-      else if (strcmp(optarg, "accuracy") == 0) opt.metrics = METRIC_ACCURACY;
-      else if (strcmp(optarg, "both") == 0) opt.metrics = METRIC_BOTH;
+      if (strcmp(optarg, "loss") == 0) opt->metrics = METRIC_LOSS;
+      else if (strcmp(optarg, "accuracy") == 0) opt->metrics = METRIC_ACCURACY;
+      else if (strcmp(optarg, "both") == 0) opt->metrics = METRIC_BOTH;
       else {
         fprintf(stderr, "%s: --metric: expected loss, accuracy or both, got '%s'\n", prog,
                 optarg);
         return NN_BADINPUT;
       }
       break;
-    case 'l': opt.log = 1; break;
+    case 'b':
+      if (strcmp(optarg, "sd") == 0) opt->band = BAND_SD;
+      else if (strcmp(optarg, "ci") == 0) opt->band = BAND_CI;
+      else if (strcmp(optarg, "minmax") == 0) opt->band = BAND_MINMAX;
+      else if (strcmp(optarg, "none") == 0) opt->band = BAND_NONE;
+      else {
+        fprintf(stderr, "%s: --band: expected sd, ci, minmax or none, got '%s'\n", prog,
+                optarg);
+        return NN_BADINPUT;
+      }
+      break;
+    case 'B':
+      if (summary_parse_by(s, optarg, &err)) {
+        fprintf(stderr, "%s: --by: %s\n", prog, err.msg);
+        return NN_BADINPUT;
+      }
+      by = 1;
+      break;
+    case 'G': nogroup = 1; break;
+    case 'l': opt->log = 1; break;
     case 's':
-      if (parse_size(optarg, &opt.width, &opt.height)) {
+      if (parse_size(optarg, &opt->width, &opt->height)) {
         fprintf(stderr, "%s: --size: expected WIDTHxHEIGHT in pixels, each %d..%d "
                 "(e.g. 800x600), got '%s'\n", prog, SIZE_LO, SIZE_HI, optarg);
         return NN_BADINPUT;
       }
       break;
-    case 'k': opt.keep = 1; break;
-    case 'q': opt.quiet = 1; break;
+    case 'k': opt->keep = 1; break;
+    case 'q': opt->quiet = 1; break;
     case 'h': usage(stdout); return NN_OK;
     case 'V': printf("nnplot %s\n", PACKAGE_VERSION); return NN_OK;
     case ':':
@@ -552,57 +719,33 @@ int main(int argc, char **argv) {
       return NN_BADINPUT;
     }
   }
+  if (by && nogroup) {
+    fprintf(stderr, "%s: --by and --no-group exclude each other\n", prog);
+    return NN_BADINPUT;
+  }
+  opt->by = nogroup ? SUMMARY_BY_RUN : by ? SUMMARY_BY_KEYS : SUMMARY_BY_SEED;
+  return -1;
+}
+
+int main(int argc, char **argv) {
+  options opt = {.metrics = METRIC_BOTH, .width = 800, .height = 600, .band = BAND_SD};
+  summary s;
+  summary_init(&s);
+  int rc = parse_options(argc, argv, &opt, &s);
+  if (rc >= 0) return rc;
   if (optind >= argc) {
     fprintf(stderr, "%s: no results file given; usage: nnplot [OPTIONS] RESULT.h5 ...\n",
             prog);
     return NN_BADINPUT;
   }
   results_quiet_hdf5();
-
-  int worst = NN_OK;
-  size_t nruns = 0;
-  char dir[PLOT_PATH_MAX];
-  run *runs = calloc((size_t)(argc - optind), sizeof *runs);
-  if (!runs) {
-    fprintf(stderr, "%s: out of memory\n", prog);
-    return NN_FAIL;
-  }
   /* Every file is tried; a bad one is named and left out of the plots. */
-  for (int i = optind; i < argc; i++) {
-    nn_error err = {0};
-    int rc = load_run(&runs[nruns], argv[i], &err);
-    if (rc) {
-      cli_error(prog, &err);
-      if (rc > worst) worst = rc;
-      continue;
-    }
-    const run *u = &runs[nruns++];
-    if (strcmp(u->status, "running") == 0)
-      fprintf(stderr, "%s: %s: still running (%zu of %ld epochs done); plotted as it stands\n",
-              prog, u->file, u->n, u->epochs);
+  int worst = summary_read(&s, argv + optind, (size_t)(argc - optind), report, NULL);
+  if (s.nruns > 0) {
+    rc = plot_summary(&s, &opt);
+    if (rc > worst) worst = rc;
   }
-  for (size_t i = 0; i < nruns; i++) {
-    runs[i].label = runs[i].name;
-    for (size_t j = 0; j < nruns; j++)
-      if (j != i && strcmp(runs[i].name, runs[j].name) == 0) runs[i].label = runs[i].file;
-  }
-  for (size_t i = 0; i < nruns; i++)
-    if (runs[i].n == 0 && nruns > 1)
-      fprintf(stderr, "%s: %s: no completed epoch; left out of the plots\n", prog, runs[i].file);
-  if (nruns > 0) {
-    nn_error err = {0};
-    if (!opt.dir) {
-      dir_of(runs[0].file, dir, sizeof dir);
-      opt.dir = dir;
-    }
-    int rc = plot_runs(runs, nruns, &opt, &err);
-    if (rc) {
-      cli_error(prog, &err);
-      if (rc > worst) worst = rc;
-    }
-  }
-  for (size_t i = 0; i < nruns; i++) free(runs[i].metrics);
-  free(runs);
+  summary_free(&s);
   if (fflush(stdout) != 0 || ferror(stdout)) {
     fprintf(stderr, "%s: error writing to standard output\n", prog);
     if (worst == NN_OK) worst = NN_FAIL;

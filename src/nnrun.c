@@ -1,23 +1,18 @@
 /* nnrun: train the model of one experiment spec, test it, and save
  * everything in an HDF5 results file.  Argument handling and printing only;
- * the work is in libnn (spec, data, train, results).
+ * the work is in libnn (run: spec, lock, data, train, results).
  */
 #include "config.h"
 
-#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <signal.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli.h"
-#include "data.h"
-#include "results.h"
-#include "spec.h"
-#include "train.h"
+#include "run.h"
 
 static const char *prog = "nnrun";
 
@@ -25,11 +20,14 @@ static void usage(FILE *f) {
   fprintf(f,
           "Usage: nnrun [OPTIONS] SPEC.yaml [KEY=VALUE ...]\n"
           "Train the one-hidden-layer network that SPEC.yaml describes, test it, and\n"
-          "write everything to an HDF5 results file (default: OUTPUT.DIR/NAME.h5).\n"
+          "write everything to an HDF5 results file: OUTPUT.DIR/RUN.h5, where RUN is the\n"
+          "spec's name followed by the overrides that change it, e.g.\n"
+          "runs/regularized,train.lr=1.h5.  The same command names the same file: a\n"
+          "complete run of the same spec is up to date, an unfinished one resumes.\n"
           "\n"
           "Options:\n"
           "  -o, --output FILE   write the results to FILE instead\n"
-          "  -f, --force         replace a complete results file\n"
+          "  -f, --force         train again, replacing any file at the output path\n"
           "  -n, --dry-run       print the resolved spec as YAML, check the data files, exit\n"
           "  -j, --threads N     BLAS threads (0 = one per core); same as train.threads=N\n"
           "  -q, --quiet         print errors only\n"
@@ -126,102 +124,6 @@ static void install_signals(void) {
   signal(SIGXFSZ, SIG_IGN);
 }
 
-/* ------------------------------------------------------------------ output */
-
-/* mkdir -p, for output.dir. */
-static int make_dirs(const char *dir, nn_error *err) {
-  char path[SPEC_PATH_MAX];
-  snprintf(path, sizeof path, "%s", dir);
-  for (char *p = path + 1;; p++) {
-    if (*p != '/' && *p != '\0') continue;
-    const char c = *p;
-    *p = '\0';
-    if (mkdir(path, 0777) != 0 && errno != EEXIST)
-      return nn_error_set(err, errno == ENOTDIR ? NN_BADINPUT : NN_FAIL,
-                          "output.dir: cannot create %s: %s", path, strerror(errno));
-    *p = c;
-    if (c == '\0') break;
-  }
-  struct stat st;
-  if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
-    return nn_error_set(err, NN_BADINPUT, "output.dir: %s is not a directory", dir);
-  return NN_OK;
-}
-
-/* What to do with the output path. */
-enum start { START_FRESH, START_RESUME };
-
-/* "key: THERE there, HERE here; ..." for the keys whose values differ. */
-static void spec_differences(const spec *there, const spec *here, char *buf, size_t n) {
-  size_t used = 0;
-  buf[0] = '\0';
-  for (size_t i = 0; i < spec_nkeys() && used < n; i++) {
-    char a[SPEC_PATH_MAX], b[SPEC_PATH_MAX];
-    spec_key_text(there, i, a, sizeof a);
-    spec_key_text(here, i, b, sizeof b);
-    if (strcmp(a, b) != 0) {
-      int k = snprintf(buf + used, n - used, "%s%s: %s in the file, %s now", used ? "; " : "",
-                       spec_key_path(i), a, b);
-      if (k < 0) break;
-      used += (size_t)k;
-    }
-  }
-}
-
-/* Decides whether PATH may be written: a new file, or an unfinished run of
- * the same spec (resumed into *old), or anything else only with --force. */
-static int check_output(const char *path, const spec *s, const options *opt, results *old,
-                        enum start *start, nn_error *err) {
-  *start = START_FRESH;
-  struct stat st;
-  if (stat(path, &st) != 0) {
-    char dir[SPEC_PATH_MAX + SPEC_NAME_MAX + 8];
-    snprintf(dir, sizeof dir, "%s", path);
-    char *slash = strrchr(dir, '/');
-    if (!slash) return NN_OK;
-    slash[slash == dir] = '\0';
-    /* output.dir is created once the run is known to be valid; -o needs a folder */
-    if (opt->output && (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)))
-      return nn_error_set(err, NN_BADINPUT, "cannot write %s: no such directory %s", path, dir);
-    return NN_OK;
-  }
-  if (S_ISDIR(st.st_mode))
-    return nn_error_set(err, NN_BADINPUT, "cannot write %s: it is a directory", path);
-  char status[32];
-  nn_error probe = {0};
-  if (results_read_status(path, status, sizeof status, &probe) != NN_OK) {
-    if (opt->force) return NN_OK;
-    return nn_error_set(err, NN_BADINPUT,
-                        "%s exists and is not an nnrun results file (%s); use --force to "
-                        "replace it or -o to write elsewhere",
-                        path, probe.msg);
-  }
-  if (strcmp(status, "running") != 0 && strcmp(status, "interrupted") != 0) {
-    if (opt->force) return NN_OK;
-    return nn_error_set(err, NN_BADINPUT,
-                        "%s holds a %s run; use --force to replace it or -o to write elsewhere",
-                        path, status);
-  }
-  /* An unfinished run: resume it when it is the same experiment. */
-  if (results_read(old, path, &probe) != NN_OK) {
-    if (opt->force) return NN_OK;
-    return nn_error_set(err, NN_BADINPUT, "cannot resume: %s; use --force to start over",
-                        probe.msg);
-  }
-  char diff[NN_ERROR_MAX / 2];
-  spec_differences(&old->spec, s, diff, sizeof diff);
-  if (diff[0]) {
-    results_free(old);
-    if (opt->force) return NN_OK;
-    return nn_error_set(err, NN_BADINPUT,
-                        "%s holds an unfinished run of another spec (%s); use --force to start "
-                        "over or -o to write elsewhere",
-                        path, diff);
-  }
-  *start = START_RESUME;
-  return NN_OK;
-}
-
 int main(int argc, char **argv) {
   static const struct option longopts[] = {
       {"output", required_argument, NULL, 'o'}, {"force", no_argument, NULL, 'f'},
@@ -242,7 +144,7 @@ int main(int argc, char **argv) {
     case 'q': opt.quiet = 1; break;
     case 'h': usage(stdout); free(command_line); return 0;
     case 'V':
-      printf("nnrun %s (%s)\n", PACKAGE_VERSION, cli_blas_name());
+      printf("nnrun %s (%s)\n", PACKAGE_VERSION, run_blas_name());
       free(command_line);
       return 0;
     case ':':
@@ -264,26 +166,33 @@ int main(int argc, char **argv) {
 
   int rc = NN_OK;
   nn_error err = {0};
-  results r, old;
-  dataset train = {0}, test = {0};
-  char path[SPEC_PATH_MAX + SPEC_NAME_MAX + 8];
-  enum start start = START_FRESH;
-  results_init(&r);
-  results_init(&old);
+  spec sp;
+  run u;
+  char name[RUN_NAME_MAX], path[RUN_PATH_MAX];
+  memset(&u, 0, sizeof u);
+  u.lk.fd = -1;
   results_quiet_hdf5();
 
-  /* The spec, its overrides, and the data files: all checked before any work. */
-  if ((rc = spec_load_file(&r.spec, argv[optind], &err))) goto fail;
-  for (int i = optind + 1; i < argc; i++)
-    if ((rc = spec_override(&r.spec, argv[i], &err))) goto fail;
-  if (opt.threads) {
-    char assignment[64];
-    snprintf(assignment, sizeof assignment, "train.threads=%s", opt.threads);
-    if ((rc = spec_override(&r.spec, assignment, &err))) goto fail;
+  /* The spec, its overrides, the run's name and the data files: all checked
+   * before any work.  --threads is train.threads, which names nothing. */
+  const size_t noverrides = (size_t)(argc - optind - 1) + (opt.threads ? 1 : 0);
+  char **overrides = calloc(noverrides + 1, sizeof *overrides);
+  char threads_arg[64];
+  if (!overrides) {
+    rc = nn_error_set(&err, NN_FAIL, "out of memory");
+    goto fail;
   }
+  for (int i = optind + 1; i < argc; i++) overrides[i - optind - 1] = argv[i];
+  if (opt.threads) {
+    snprintf(threads_arg, sizeof threads_arg, "train.threads=%.40s", opt.threads);
+    overrides[noverrides - 1] = threads_arg;
+  }
+  rc = run_spec(&sp, argv[optind], overrides, noverrides, name, &err);
+  free(overrides);
+  if (rc) goto fail;
   char images[DATA_PATH_MAX], labels[DATA_PATH_MAX];
-  if ((rc = data_find(r.spec.data.dir, r.spec.data.format, DATA_TRAIN, images, labels, &err)) ||
-      (rc = data_find(r.spec.data.dir, r.spec.data.format, DATA_TEST, images, labels, &err)))
+  if ((rc = data_find(sp.data.dir, sp.data.format, DATA_TRAIN, images, labels, &err)) ||
+      (rc = data_find(sp.data.dir, sp.data.format, DATA_TEST, images, labels, &err)))
     goto fail;
   if (opt.output && (!opt.output[0] || opt.output[strlen(opt.output) - 1] == '/')) {
     rc = nn_error_set(&err, NN_BADINPUT, "-o '%s': expected a file name", opt.output);
@@ -291,11 +200,13 @@ int main(int argc, char **argv) {
   }
   if (opt.output)
     snprintf(path, sizeof path, "%s", opt.output);
-  else
-    snprintf(path, sizeof path, "%s/%s.h5", r.spec.output.dir, r.spec.name);
+  else if ((size_t)snprintf(path, sizeof path, "%s/%s.h5", sp.output.dir, name) >= sizeof path) {
+    rc = nn_error_set(&err, NN_BADINPUT, "output.dir: %.100s...: path too long", sp.output.dir);
+    goto fail;
+  }
 
   if (opt.dry_run) {
-    char *yaml = spec_to_yaml(&r.spec);
+    char *yaml = spec_to_yaml(&sp);
     if (!yaml) {
       rc = nn_error_set(&err, NN_FAIL, "out of memory");
       goto fail;
@@ -307,40 +218,27 @@ int main(int argc, char **argv) {
     goto done;
   }
 
-  if ((rc = data_load(&train, r.spec.data.dir, r.spec.data.format, DATA_TRAIN, &err)) ||
-      (rc = data_load(&test, r.spec.data.dir, r.spec.data.format, DATA_TEST, &err)))
+  if ((rc = run_open(&u, &sp, path, (opt.force ? RUN_FORCE : 0) | (opt.output ? 0 : RUN_MAKE_DIR),
+                     prog, &err)))
     goto fail;
-  if ((rc = check_output(path, &r.spec, &opt, &old, &start, &err))) goto fail;
-  if (start == START_RESUME) {
-    if ((rc = train_check_data(&old, &train, &test, &err))) goto fail;
-    results_free(&r);
-    r = old; /* the file's run, continued */
-    results_init(&old);
-  } else if ((rc = train_begin(&r, &train, &test, &err))) {
-    goto fail;
+  results *r = &u.r;
+  if (u.start == RUN_UP_TO_DATE) {
+    if (!opt.quiet)
+      printf("%s: up to date: %s holds a %s run of this spec; --force trains again\n", name,
+             path, r->status);
+    goto done;
   }
-  /* Only a valid run creates output.dir. */
-  if (!opt.output && (rc = make_dirs(r.spec.output.dir, &err))) goto fail;
-  results_remove_stale(path);
-
-  const long threads = cli_set_threads(r.spec.train.threads);
-  char created[RESULTS_TEXT_MAX];
-  snprintf(created, sizeof created, "%s", r.created);
-  cli_describe_run(&r, threads);
-  if (start == START_RESUME) snprintf(r.created, sizeof r.created, "%s", created);
-  free(r.command_line);
-  r.command_line = command_line;
-  command_line = NULL;
+  const long threads = cli_set_threads(r->spec.train.threads);
   progress prog_state = {.tty = !opt.quiet && isatty(STDOUT_FILENO),
-                         .epochs_before = r.epochs_done};
+                         .epochs_before = r->epochs_done};
   if (!opt.quiet) {
-    if (start == START_RESUME)
-      printf("%s: resuming %s after epoch %zu of %ld\n", r.spec.name, path, r.epochs_done,
-             r.spec.train.epochs);
+    if (u.start == RUN_RESUME)
+      printf("%s: resuming %s after epoch %zu of %ld\n", name, path, r->epochs_done,
+             r->spec.train.epochs);
     printf("%s: %zu train / %zu dev / %zu test images, %zu-%zu-%zu, %ld epochs, batch %ld, "
            "lr %g, lambda %g, %ld BLAS threads -> %s\n",
-           r.spec.name, r.train_size, r.dev_size, r.test_size, r.model.d, r.model.h, r.model.k,
-           r.spec.train.epochs, r.spec.train.batch, r.spec.train.lr, r.spec.train.lambda,
+           name, r->train_size, r->dev_size, r->test_size, r->model.d, r->model.h, r->model.k,
+           r->spec.train.epochs, r->spec.train.batch, r->spec.train.lr, r->spec.train.lambda,
            threads, path);
     fflush(stdout);
   }
@@ -350,27 +248,24 @@ int main(int argc, char **argv) {
                        .batch_done = prog_state.tty ? draw_bar : NULL,
                        .ctx = &prog_state,
                        .stop = &stop_requested};
-  rc = train_run(&r, &train, &test, path, &hooks, &err);
+  rc = run_train(&u, threads, command_line, &hooks, &err);
   if (prog_state.tty) printf("\r\033[K");
   if (rc) {
     cli_error(prog, &err);
-    if (strcmp(r.status, "interrupted") == 0)
+    if (strcmp(r->status, "interrupted") == 0)
       fprintf(stderr, "%s: to resume, run the same command again: %s\n", prog,
-              r.command_line ? r.command_line : "nnrun ...");
+              command_line ? command_line : "nnrun ...");
     goto done;
   }
   if (!opt.quiet)
-    printf("test loss %.4f accuracy %.4f (n = %ld)  %.1f s in all; wrote %s\n", r.test_loss,
-           r.test_accuracy, r.test_n, train_now() - prog_state.start, path);
+    printf("test loss %.4f accuracy %.4f (n = %ld)  %.1f s in all; wrote %s\n", r->test_loss,
+           r->test_accuracy, r->test_n, train_now() - prog_state.start, path);
   goto done;
 
 fail:
   cli_error(prog, &err);
 done:
-  data_free(&train);
-  data_free(&test);
-  results_free(&r);
-  results_free(&old);
+  run_close(&u);
   free(command_line);
   if (fflush(stdout) != 0 && rc == NN_OK) {
     fprintf(stderr, "%s: error writing to standard output\n", prog);

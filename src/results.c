@@ -12,6 +12,7 @@
 #include "config.h"
 
 #include <dirent.h>
+#include <ctype.h>
 #include <errno.h>
 #include <signal.h>
 #include <fcntl.h>
@@ -428,7 +429,7 @@ int results_write(const results *r, const char *path, nn_error *err) {
   hid_t fapl = -1, f = -1;
   wprops props = {-1, -1, -1};
   const char *what = "";
-  char tmp[DATA_PATH_MAX + 32], dir[DATA_PATH_MAX + 32];
+  char tmp[DATA_PATH_MAX + 96], dir[DATA_PATH_MAX + 32];
   void *image = NULL;
 
   results_quiet_hdf5();
@@ -439,7 +440,7 @@ int results_write(const results *r, const char *path, nn_error *err) {
       (r->epochs_done && !r->metrics))
     return nn_error_set(err, NN_FAIL, "%s: results without their index or metrics arrays",
                         path);
-  if ((size_t)snprintf(tmp, sizeof tmp, "%s.tmp-%ld", path, (long)getpid()) >= sizeof tmp)
+  if (results_temp_name(path, tmp, sizeof tmp) != 0)
     return nn_error_set(err, NN_FAIL, "%s: path too long", path);
   snprintf(dir, sizeof dir, "%s", path);
   char *slash = strrchr(dir, '/');
@@ -857,14 +858,17 @@ static int open_results(reader *c, int check_version, hid_t *f) {
   struct stat st;
   *f = -1;
   results_quiet_hdf5();
-  int fd = open(c->path, O_RDONLY);
+  /* never waits on a FIFO; what is not a plain file is refused below */
+  int fd = open(c->path, O_RDONLY | O_NONBLOCK);
   if (fd < 0) {
     if (errno == ENOENT) return bad(c, NN_BADINPUT, "no such file");
     return bad(c, NN_FAIL, "%s", strerror(errno));
   }
   int isdir = fstat(fd, &st) == 0 && S_ISDIR(st.st_mode);
+  int plain = fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
   close(fd);
   if (isdir) return bad(c, NN_BADINPUT, "is a directory, not an HDF5 file");
+  if (!plain) return bad(c, NN_BADINPUT, "not a regular file (a FIFO or device?)");
   if (H5Fis_hdf5(c->path) <= 0) return bad(c, NN_BADINPUT, "not an HDF5 file");
   if ((fapl = make_fapl()) < 0) return bad(c, NN_FAIL, "cannot set up HDF5 file access");
   *f = H5Fopen(c->path, H5F_ACC_RDONLY, fapl);
@@ -1169,7 +1173,8 @@ done:
 static int read_test(reader *c, hid_t f, results *r) {
   int status;
   hid_t g, d;
-  hsize_t none[1], kk[2] = {r->model.k, r->model.k};
+  /* a summary has no model: then any square matrix, checked below */
+  hsize_t none[1], kk[2] = {r->model.k ? r->model.k : ANY, r->model.k ? r->model.k : ANY};
   long long n;
   void *buf = NULL;
   if ((status = open_group(c, f, "test", &g))) return status;
@@ -1184,13 +1189,17 @@ static int read_test(reader *c, hid_t f, results *r) {
     goto done;
   r->test_n = (long)n;
   r->confusion = buf;
+  buf = NULL;
   r->has_test = 1;
+  if (kk[0] != kk[1]) status = bad(c, NN_BADINPUT, "/test/confusion: expected a square matrix");
 done:
+  free(buf);
   H5Gclose(g);
   return status;
 }
 
-int results_read(results *r, const char *path, nn_error *err) {
+/* The whole file, or (summary) all but /data and /model. */
+static int read_file(results *r, const char *path, int summary, nn_error *err) {
   reader c = {path, err};
   hid_t f;
   results_init(r);
@@ -1198,7 +1207,7 @@ int results_read(results *r, const char *path, nn_error *err) {
   if (status) return status;
   htri_t has_test;
   if ((status = read_root(&c, f, r)) || (status = read_spec(&c, f, r)) ||
-      (status = read_data(&c, f, r)) || (status = read_model(&c, f, r)) ||
+      (!summary && ((status = read_data(&c, f, r)) || (status = read_model(&c, f, r)))) ||
       (status = read_metrics(&c, f, r)))
     goto done;
   if ((has_test = H5Lexists(f, "test", H5P_DEFAULT)) < 0) {
@@ -1212,7 +1221,25 @@ done:
   return status;
 }
 
-void results_remove_stale(const char *path) {
+int results_read(results *r, const char *path, nn_error *err) {
+  return read_file(r, path, 0, err);
+}
+
+int results_read_summary(results *r, const char *path, nn_error *err) {
+  return read_file(r, path, 1, err);
+}
+
+int results_temp_name(const char *path, char *buf, size_t n) {
+  char host[64];
+  if (gethostname(host, sizeof host) != 0) snprintf(host, sizeof host, "unknown");
+  host[sizeof host - 1] = '\0';
+  /* a host name becomes part of a file name: keep it plain */
+  for (char *p = host; *p; p++)
+    if (!isalnum((unsigned char)*p) && *p != '-' && *p != '.') *p = '_';
+  return (size_t)snprintf(buf, n, "%s.tmp-%s-%ld", path, host, (long)getpid()) < n ? 0 : -1;
+}
+
+void results_remove_temporaries(const char *path) {
   char dir[DATA_PATH_MAX], prefix[DATA_PATH_MAX + 8];
   const char *slash = strrchr(path, '/');
   const char *base = slash ? slash + 1 : path;
@@ -1227,13 +1254,11 @@ void results_remove_stale(const char *path) {
   struct dirent *e;
   while ((e = readdir(d)) != NULL) {
     if (strncmp(e->d_name, prefix, plen) != 0) continue;
-    char *end;
-    long pid = strtol(e->d_name + plen, &end, 10);
-    if (*end || pid <= 0 || pid == (long)getpid()) continue;
-    if (kill((pid_t)pid, 0) == 0 || errno != ESRCH) continue; /* still running */
     char stale[2 * DATA_PATH_MAX + 8];
     snprintf(stale, sizeof stale, "%s/%s", dir, e->d_name);
-    unlink(stale);
+    struct stat st;
+    /* only plain files: never a folder or what a link points to */
+    if (lstat(stale, &st) == 0 && (S_ISREG(st.st_mode) || S_ISLNK(st.st_mode))) unlink(stale);
   }
   closedir(d);
 }

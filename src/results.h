@@ -20,7 +20,7 @@
  *                rows = true class, columns = predicted class, n (int64 scalar);
  *                only when has_test
  *
- * results_write() is atomic: it writes PATH.tmp-PID next to PATH, flushes and
+ * results_write() is atomic: it writes PATH.tmp-HOST-PID next to PATH, flushes and
  * fsyncs it, then renames it over PATH, so a reader sees the old file or the
  * new one, never a half-written one.  On failure the temporary file is removed
  * and PATH is untouched.
@@ -105,13 +105,23 @@ int results_write(const results *r, const char *path, nn_error *err);
  * r must be freshly results_init()ed or freed. */
 int results_read(results *r, const char *path, nn_error *err);
 
+/* The same without /data and /model: root attributes, /spec, /metrics and
+ * /test (whose confusion matrix is then only checked to be square).  For
+ * summaries of many files: r->model stays empty. */
+int results_read_summary(results *r, const char *path, nn_error *err);
+
 /* Reads only the root attribute "status" (and checks the format attribute):
  * cheap, for deciding whether an existing file may be replaced. */
 int results_read_status(const char *path, char *status, size_t n, nn_error *err);
 
-/* Removes temporary files PATH.tmp-PID left by processes that no longer run
- * (killed while writing); best effort, errors are ignored. */
-void results_remove_stale(const char *path);
+/* The temporary file of this process for path: PATH.tmp-HOST-PID (the host
+ * name reduced to [A-Za-z0-9.-_]).  -1 when it does not fit n bytes. */
+int results_temp_name(const char *path, char *buf, size_t n);
+
+/* Removes every temporary file PATH.tmp-* (plain files and links, never what
+ * a link points to): left by writers that were killed.  Only the holder of
+ * path's lock (lock.h) may call this; best effort, errors are ignored. */
+void results_remove_temporaries(const char *path);
 
 /* Turns HDF5's own error printing off for the whole process (idempotent). */
 void results_quiet_hdf5(void);

@@ -348,11 +348,24 @@ static int key_set(spec *s, size_t i, const char *t, size_t len, int plain,
 
 /* Shortest %.*g text of x that strtod reads back bit-identical. */
 static void real_text(double x, char *buf, size_t n) {
-  char tmp[64];
-  for (int p = 1; p <= 17; p++) {
+  char tmp[64], plain[400];
+  int p = 1;
+  for (; p <= 17; p++) {
     snprintf(tmp, sizeof tmp, "%.*g", p, x);
     double y = strtod(tmp, NULL);
     if (memcmp(&x, &y, sizeof x) == 0) break;
+  }
+  /* %g writes 10 as 1e+01: the positional form wins when it is no longer */
+  const char *e = strchr(tmp, 'e');
+  if (e && isfinite(x)) {
+    const int exp10 = atoi(e + 1);
+    const int decimals = p - 1 - exp10 > 0 ? p - 1 - exp10 : 0;
+    snprintf(plain, sizeof plain, "%.*f", decimals, x);
+    double y = strtod(plain, NULL);
+    if (memcmp(&x, &y, sizeof x) == 0 && strlen(plain) <= strlen(tmp)) {
+      snprintf(buf, n, "%s", plain);
+      return;
+    }
   }
   snprintf(buf, n, "%s", tmp);
 }
@@ -1104,4 +1117,18 @@ const char *spec_format_name(int format) {
 
 const char *spec_normalize_name(int normalize) {
   return normalize >= 0 && normalize < 3 ? normalize_names[normalize] : "?";
+}
+
+/* ------------------------------------------------------------ suggestions */
+
+int spec_suggest(const char *word, const char *const *candidates, size_t n, char *buf,
+                 size_t size) {
+  const char *best = NULL;
+  int bestd = 1000;
+  for (size_t i = 0; i < n; i++) {
+    int d = distance(word, candidates[i]);
+    if (d >= 0 && d < bestd) best = candidates[i], bestd = d;
+  }
+  if (size) snprintf(buf, size, "%s", best ? best : "");
+  return best != NULL;
 }

@@ -107,4 +107,10 @@ void spec_print_keys(FILE *f);
 const char *spec_format_name(int format);
 const char *spec_normalize_name(int normalize);
 
+/* The "did you mean" rule of unknown spec keys, for other files' keys: writes
+ * the candidate closest to word (n candidates) into buf, or "" when none is
+ * close enough; returns whether one was found. */
+int spec_suggest(const char *word, const char *const *candidates, size_t n, char *buf,
+                 size_t size);
+
 #endif

@@ -1,6 +1,7 @@
 /* train.c: the reference experiment's algorithm around the model (see
- * train.h): split, normalization, SGD epochs, evaluation, and the run loop
- * that saves after every epoch.  It prints nothing; callers get hooks.
+ * train.h): split, normalization, SGD epochs, evaluation, and the epoch loop
+ * with a checkpoint hook after every epoch.  It prints nothing and writes no
+ * file; callers get hooks (the run layer, run.c, saves the results file).
  */
 #include "config.h"
 
@@ -265,15 +266,20 @@ void train_utc_now(char *buf, size_t n) {
   strftime(buf, n, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-/* Writes r with a final status and the time it ended. */
-static int finish(results *r, const char *status, const char *path, nn_error *err) {
-  snprintf(r->status, sizeof r->status, "%s", status);
-  train_utc_now(r->finished, sizeof r->finished);
-  return results_write(r, path, err);
+/* The caller's checkpoint: saves r (a file, for the run layer). */
+static int save(const results *r, const train_hooks *hooks, nn_error *err) {
+  return hooks && hooks->save ? hooks->save(r, hooks->ctx, err) : NN_OK;
 }
 
-int train_run(results *r, const dataset *train, const dataset *test, const char *path,
-              const train_hooks *hooks, nn_error *err) {
+/* Sets a final status and the time it ended, and saves r. */
+static int finish(results *r, const char *status, const train_hooks *hooks, nn_error *err) {
+  snprintf(r->status, sizeof r->status, "%s", status);
+  train_utc_now(r->finished, sizeof r->finished);
+  return save(r, hooks, err);
+}
+
+int train_run(results *r, const dataset *train, const dataset *test, const train_hooks *hooks,
+              nn_error *err) {
   const spec *s = &r->spec;
   const size_t B = (size_t)s->train.batch;
   const size_t cap = B > TRAIN_EVAL_CHUNK ? B : TRAIN_EVAL_CHUNK;
@@ -299,7 +305,7 @@ int train_run(results *r, const dataset *train, const dataset *test, const char 
 
   snprintf(r->status, sizeof r->status, "running");
   r->finished[0] = '\0';
-  if ((rc = results_write(r, path, err))) goto done;
+  if ((rc = save(r, hooks, err))) goto done;
 
   for (long e = (long)r->epochs_done + 1; e <= s->train.epochs; e++) {
     const double t0 = train_now();
@@ -310,9 +316,9 @@ int train_run(results *r, const dataset *train, const dataset *test, const char 
     if (stopped) {
       /* Drop the partial epoch: the file keeps the last completed one. */
       mlp_copy(&r->model, &saved);
-      if (!(rc = finish(r, "interrupted", path, err)))
-        rc = nn_error_set(err, NN_FAIL, "%s: interrupted during epoch %ld; the file holds epoch %zu",
-                          path, e, r->epochs_done);
+      if (!(rc = finish(r, "interrupted", hooks, err)))
+        rc = nn_error_set(err, NN_FAIL, "interrupted during epoch %ld; the file holds epoch %zu", e,
+                          r->epochs_done);
       goto done;
     }
     if (isfinite(last) && mlp_finite(&r->model)) {
@@ -325,22 +331,22 @@ int train_run(results *r, const dataset *train, const dataset *test, const char 
       row.train_loss = row.objective = NAN;
     }
     if (!isfinite(row.objective) || !isfinite(row.dev_loss)) {
-      if (!(rc = finish(r, "diverged", path, err)))
+      if (!(rc = finish(r, "diverged", hooks, err)))
         rc = nn_error_set(err, NN_FAIL,
-                          "%s: diverged in epoch %ld (the loss is not finite); try a smaller "
+                          "diverged in epoch %ld (the loss is not finite); try a smaller "
                           "learning rate than train.lr=%g",
-                          path, e, s->train.lr);
+                          e, s->train.lr);
       goto done;
     }
     row.seconds = train_now() - t0;
     if ((rc = results_add_epoch(r, &row, err))) goto done;
-    if ((rc = results_write(r, path, err))) goto done;
+    if ((rc = save(r, hooks, err))) goto done;
     if (hooks && hooks->epoch_done) hooks->epoch_done(r, hooks->ctx);
   }
   if (hooks && hooks->stop && *hooks->stop) {
-    if (!(rc = finish(r, "interrupted", path, err)))
-      rc = nn_error_set(err, NN_FAIL, "%s: interrupted before the final test; the file holds epoch %zu",
-                        path, r->epochs_done);
+    if (!(rc = finish(r, "interrupted", hooks, err)))
+      rc = nn_error_set(err, NN_FAIL, "interrupted before the final test; the file holds epoch %zu",
+                        r->epochs_done);
     goto done;
   }
 
@@ -355,7 +361,7 @@ int train_run(results *r, const dataset *train, const dataset *test, const char 
                  r->confusion);
   r->test_n = (long)test->n;
   r->has_test = 1;
-  rc = finish(r, "complete", path, err);
+  rc = finish(r, "complete", hooks, err);
 done:
   mlp_free(&saved);
   mlp_free(&grad);

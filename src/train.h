@@ -1,8 +1,10 @@
 /* train.h: the reference algorithm around the model -- shuffle and split,
- * normalization, mini-batch SGD epochs, evaluation in chunks, and the run
- * loop that saves the results file after every epoch.
+ * normalization, mini-batch SGD epochs, evaluation in chunks, and the epoch
+ * loop with hooks for progress, stop requests and a checkpoint after every
+ * epoch.
  *
- * Not here: argument parsing and printing (the programs), file formats.
+ * Not here: argument parsing and printing (the programs), writing files and
+ * the run's life (run.c), file formats (results.c).
  */
 #ifndef NN_TRAIN_H
 #define NN_TRAIN_H
@@ -82,6 +84,9 @@ void train_evaluate(const mlp *m, train_buffers *b, const train_feed *f, const s
 /* What the run loop reports to its caller, and how it is asked to stop (all
  * optional). */
 typedef struct train_hooks {
+  /* The checkpoint: saves r when it starts running, after each epoch and at
+   * the end (status set).  A failure stops the run with its status. */
+  int (*save)(const results *r, void *ctx, nn_error *err);
   void (*epoch_done)(const results *r, void *ctx);   /* after each saved epoch */
   /* after each SGD step: batch (1-based) of nbatches in epoch (1-based) */
   void (*batch_done)(const results *r, long epoch, size_t batch, size_t nbatches, void *ctx);
@@ -92,19 +97,18 @@ typedef struct train_hooks {
 } train_hooks;
 
 /* Runs the remaining epochs of r (from r->epochs_done to spec.train.epochs),
- * writing PATH atomically after each, then the final test on test; sets the
- * status to "complete" and writes PATH a last time.
- *   Resuming is running this again on the r read back from PATH: batches are
- * taken in a fixed order and nothing random happens after train_begin(), so
- * the parameters at the end of an epoch determine the rest of the run.
+ * calling hooks->save after each, then the final test on test; sets the
+ * status to "complete" and saves a last time.
+ *   Resuming is running this again on the r read back from its file: batches
+ * are taken in a fixed order and nothing random happens after train_begin(),
+ * so the parameters at the end of an epoch determine the rest of the run.
  *   On a stop request the partial epoch is dropped: the parameters of the
- * last completed epoch are written with status "interrupted" and NN_FAIL is
+ * last completed epoch are saved with status "interrupted" and NN_FAIL is
  * returned.  On a non-finite loss or weight the status becomes "diverged",
- * PATH is written and NN_FAIL returned with a message that suggests a smaller
- * learning rate.  When a write fails (disk full, folder gone) the previous
- * file at PATH is left as it was and NN_FAIL names the path. */
-int train_run(results *r, const dataset *train, const dataset *test, const char *path,
-              const train_hooks *hooks, nn_error *err);
+ * r is saved and NN_FAIL returned with a message that suggests a smaller
+ * learning rate.  When a save fails, its status and message are returned. */
+int train_run(results *r, const dataset *train, const dataset *test, const train_hooks *hooks,
+              nn_error *err);
 
 /* The current UTC time as ISO 8601, "2026-11-27T10:00:00Z". */
 void train_utc_now(char *buf, size_t n);

@@ -374,7 +374,7 @@ START_TEST(write_failure_keeps_old) {
   snprintf(r.status, sizeof r.status, "running");
   ck_assert_int_eq(results_write(&r, p, &err), NN_OK);
   /* a directory where the temporary file has to go makes the write fail */
-  snprintf(tmp, sizeof tmp, "%s.tmp-%ld", p, (long)getpid());
+  ck_assert_int_eq(results_temp_name(p, tmp, sizeof tmp), 0);
   ck_assert_int_eq(mkdir(tmp, 0700), 0);
   snprintf(r.status, sizeof r.status, "complete");
   ck_assert_int_eq(results_write(&r, p, &err), NN_FAIL);

@@ -87,9 +87,12 @@ expect_re "$tmp/ls" "^/data/train_index +Dataset [{]150[}]"
 [ "$(h5value "$f" /test/n)" = 50 ] && pass || fail "/test/n is $(h5value "$f" /test/n)"
 "$H5DUMP" -a /status "$f" | grep -q '"complete"' && pass || fail "status is not complete"
 
-# ---- a complete run is not replaced without --force
-expect 2 "$NNRUN" "$tmp/tiny.yaml" &&
-  expect_err "nnrun: $f holds a complete run; use --force to replace it or -o to write elsewhere"
+# ---- a complete run of the same spec is up to date; of another, refused
+cp "$f" "$tmp/before.h5"
+expect 0 "$NNRUN" "$tmp/tiny.yaml" && expect_in "$tmp/out" "up to date"
+cmp -s "$f" "$tmp/before.h5" && pass || fail "an up-to-date run rewrote its file"
+expect 2 "$NNRUN" "$tmp/tiny.yaml" train.lr=0.5 -o "$f" &&
+  expect_err "nnrun: $f holds a complete run of another spec (train.lr: 2 in the file, 0.5 now); use --force to replace it or -o to write elsewhere"
 echo "not hdf5" >"$tmp/foreign.h5"
 expect 2 "$NNRUN" "$tmp/tiny.yaml" -o "$tmp/foreign.h5" && expect_in "$tmp/err" "is not an nnrun results file"
 [ "$(cat "$tmp/foreign.h5")" = "not hdf5" ] && pass || fail "a foreign file was overwritten"

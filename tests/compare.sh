@@ -137,11 +137,12 @@ csv_table "$tmp/quoted.csv" >"$tmp/quoted.tsv" && pass || fail "the quoted CSV d
 
 # ---- bad files are named, the good ones still shown, exit 2
 echo "not hdf5" >foreign.h5
-expect 2 "$NNCOMPARE" foreign.h5 base.h5 missing.h5 "$tmp"
+mkdir empty
+expect 2 "$NNCOMPARE" foreign.h5 base.h5 missing.h5 empty
 cat >"$tmp/want" <<EOT
 nncompare: foreign.h5: not an HDF5 file
 nncompare: missing.h5: no such file
-nncompare: $tmp: is a directory, not an HDF5 file
+nncompare: empty: no results files (*.h5) in this folder
 EOT
 diff "$tmp/want" "$tmp/err" >&2 && pass || fail "messages for bad files differ"
 [ "$(wc -l <"$tmp/out")" -eq 3 ] && pass || fail "the good file is not shown alone"
@@ -153,16 +154,17 @@ h5copy -i base.h5 -o metrics-only.h5 -s /metrics -d /metrics
 expect 2 "$NNCOMPARE" metrics-only.h5
 expect_err "nncompare: metrics-only.h5: not an nnrun results file (no 'format' attribute)"
 
-# ---- a run still going: shown, marked, noted on stderr; same names: files
+# ---- a run killed while running (status running, its lock free): shown,
+# marked, noted on stderr; same spec and seed: two rows, told apart by file
 cp base.h5 running.h5
 expect 0 "$RESEDIT" running.h5 status=running epochs=2 notest
 expect 0 "$NNCOMPARE" base.h5 running.h5
-expect_err "nncompare: running.h5: still running (2 of 4 epochs done); shown as it stands"
+expect_err "nncompare: running.h5: killed after epoch 2 (no process holds its lock; rerun it to resume); shown as it stands"
 cat >"$tmp/want" <<'EOT'
             --- train --- ---- dev ---- - best dev - --- test ----
 run           loss    acc   loss    acc    acc epoch   loss    acc  time  status
 base.h5     0.2288 1.0000 0.2333 1.0000 1.0000     2 0.2331 1.0000   1.0  complete
-running.h5  0.5051 1.0000 0.5031 1.0000 1.0000     2      -      -   0.5  running 2/4
+running.h5  0.5051 1.0000 0.5031 1.0000 1.0000     2      -      -   0.5  killed after epoch 2
 EOT
 diff "$tmp/want" "$tmp/out" >&2 && pass || fail "table with a running run differs (above: - expected, + got)"
 expect 0 "$NNCOMPARE" -f csv base.h5 running.h5

@@ -22,7 +22,8 @@ vg() {
 expect 0 vg "$NNRUN" -q "$tmp/spec.yaml" -o "$tmp/a.h5" && cat "$tmp/err"
 expect 0 vg "$NNEVAL" "$tmp/a.h5" && cat "$tmp/err"
 expect 0 vg "$NNEVAL" --split dev --no-store "$tmp/a.h5" "$tmp/a.h5"
-expect 2 vg "$NNRUN" -q "$tmp/spec.yaml" -o "$tmp/a.h5"       # refused: complete
+expect 0 vg "$NNRUN" -q "$tmp/spec.yaml" -o "$tmp/a.h5"       # up to date
+expect 2 vg "$NNRUN" -q "$tmp/spec.yaml" train.lr=0.25 -o "$tmp/a.h5"  # refused: another spec
 expect 2 vg "$NNRUN" -q "$tmp/spec.yaml" train.lr=-1          # bad override
 expect 2 vg "$NNEVAL" "$tmp/spec.yaml"                         # not a results file
 # an interrupted file, then its resumption

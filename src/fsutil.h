@@ -1,0 +1,23 @@
+/* fsutil.h: the file-system helpers of libnn -- mkdir -p, the folder and the
+ * base name of a path.
+ *
+ * Not here: results files (results.c), locks (lock.c).
+ */
+#ifndef NN_FSUTIL_H
+#define NN_FSUTIL_H
+
+#include <stddef.h>
+
+#include "error.h"
+
+/* mkdir -p dir (mode 0777 less the umask).  NN_BADINPUT naming what for
+ * (e.g. "output.dir") when a part is a file, NN_FAIL on other errors. */
+int fs_make_dirs(const char *dir, const char *what, nn_error *err);
+
+/* The folder of path: "a/b.h5" -> "a", "b.h5" -> ".", "/b.h5" -> "/". */
+void fs_dirname(const char *path, char *buf, size_t n);
+
+/* The last part of path: "a/b.h5" -> "b.h5". */
+const char *fs_basename(const char *path);
+
+#endif

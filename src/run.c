@@ -1,0 +1,382 @@
+/* run.c: the life of one run (see run.h) -- naming, the lock, the decision
+ * to start, resume or stop as up to date, and the checkpoint writes.
+ * Not here: the algorithm (train.c), the file format (results.c), printing. */
+#include "config.h"
+
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <gsl/gsl_version.h>
+#include <hdf5.h>
+
+#include "fsutil.h"
+#include "run.h"
+
+#ifdef HAVE_OPENBLAS_GET_CONFIG
+char *openblas_get_config(void);
+#endif
+
+/* ------------------------------------------------------------------ names */
+
+int run_key_ignored(const char *key) {
+  return strcmp(key, "train.threads") == 0 || strcmp(key, "output.dir") == 0;
+}
+
+static int by_key(const void *a, const void *b) {
+  const char *x = *(const char *const *)a, *y = *(const char *const *)b;
+  size_t lx = strcspn(x, "="), ly = strcspn(y, "=");
+  int c = strncmp(x, y, lx < ly ? lx : ly);
+  return c ? c : (lx > ly) - (lx < ly);
+}
+
+static int plain_char(unsigned char c) {
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+         strchr("._,=+-", c) != NULL;
+}
+
+/* Appends s to buf[*o..cap) with %XX escapes; a name never starts with '.'
+ * or '-' either (escaped too), so it is neither hidden nor an option. */
+static void put_escaped(char *buf, size_t cap, size_t *o, const char *s) {
+  for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+    const int lead = *o == 0 && (*p == '.' || *p == '-');
+    if (plain_char(*p) && !lead) {
+      if (*o + 1 < cap) buf[(*o)++] = (char)*p;
+    } else if (*o + 3 < cap) {
+      *o += (size_t)snprintf(buf + *o, cap - *o, "%%%02X", *p);
+    }
+  }
+  buf[*o < cap ? *o : cap - 1] = '\0';
+}
+
+void run_name_join(const char *prefix, const char *const *assignments, size_t n, char *buf,
+                   size_t size) {
+  const char **sorted = n ? malloc(n * sizeof *sorted) : NULL;
+  if (n && !sorted) n = 0; /* out of memory: the prefix alone */
+  if (n) memcpy(sorted, assignments, n * sizeof *sorted);
+  if (n) qsort(sorted, n, sizeof *sorted, by_key);
+  /* the whole escaped text first, then cut to size if needed */
+  size_t cap = 16, need = strlen(prefix) * 3 + 2;
+  for (size_t i = 0; i < n; i++) need += strlen(sorted[i]) * 3 + 2;
+  cap += need;
+  char *full = malloc(cap);
+  if (!full) {
+    snprintf(buf, size, "%s", "run");
+    free(sorted);
+    return;
+  }
+  size_t o = 0;
+  full[0] = '\0';
+  put_escaped(full, cap, &o, prefix);
+  for (size_t i = 0; i < n; i++) {
+    if (o) full[o++] = ',', full[o] = '\0';
+    put_escaped(full, cap, &o, sorted[i]);
+  }
+  if (o < size) {
+    memcpy(buf, full, o + 1);
+  } else {
+    /* FNV-1a over the whole text names it; the cut never splits a %XX */
+    uint64_t h = 1469598103934665603ULL;
+    for (size_t i = 0; i < o; i++) h = (h ^ (unsigned char)full[i]) * 1099511628211ULL;
+    size_t keep = size - 1 - 14;
+    if (keep >= 1 && full[keep - 1] == '%') keep -= 1;
+    else if (keep >= 2 && full[keep - 2] == '%') keep -= 2;
+    snprintf(buf, size, "%.*s+h%012llx", (int)keep, full,
+             (unsigned long long)(h & 0xffffffffffffULL));
+  }
+  free(full);
+  free(sorted);
+}
+
+int run_spec(spec *s, const char *spec_file, char *const *overrides, size_t n, char *name,
+             nn_error *err) {
+  int rc = spec_load_file(s, spec_file, err);
+  if (rc) return rc;
+  spec base = *s;
+  int named = 0;
+  for (size_t i = 0; i < n; i++) {
+    if ((rc = spec_override(s, overrides[i], err))) return rc;
+    if (strncmp(overrides[i], "name=", 5) == 0) named = 1;
+  }
+  if (named) {
+    snprintf(name, RUN_NAME_MAX, "%s", s->name);
+    return NN_OK;
+  }
+  /* the keys whose value the overrides changed, as canonical key=value */
+  char texts[SPEC_NKEYS][SPEC_PATH_MAX + 64];
+  const char *changed[SPEC_NKEYS];
+  size_t k = 0;
+  for (size_t i = 0; i < spec_nkeys(); i++) {
+    const char *key = spec_key_path(i);
+    if (strcmp(key, "name") == 0 || run_key_ignored(key)) continue;
+    char a[SPEC_PATH_MAX], b[SPEC_PATH_MAX];
+    spec_key_text(&base, i, a, sizeof a);
+    spec_key_text(s, i, b, sizeof b);
+    if (strcmp(a, b) == 0) continue;
+    snprintf(texts[k], sizeof texts[k], "%s=%s", key, b);
+    changed[k] = texts[k];
+    k++;
+  }
+  run_name_join(s->name, changed, k, name, RUN_NAME_MAX);
+  return NN_OK;
+}
+
+/* ------------------------------------------------------------- open a run */
+
+/* "key: THERE in the file, HERE now; ..." for the keys whose values differ
+ * (ignored keys aside); empty when the specs are the same run. */
+static void spec_differences(const spec *there, const spec *here, char *buf, size_t n) {
+  size_t used = 0;
+  buf[0] = '\0';
+  for (size_t i = 0; i < spec_nkeys() && used < n; i++) {
+    if (run_key_ignored(spec_key_path(i))) continue;
+    char a[SPEC_PATH_MAX], b[SPEC_PATH_MAX];
+    spec_key_text(there, i, a, sizeof a);
+    spec_key_text(here, i, b, sizeof b);
+    if (strcmp(a, b) != 0) {
+      int k = snprintf(buf + used, n - used, "%s%s: %s in the file, %s now", used ? "; " : "",
+                       spec_key_path(i), a, b);
+      if (k < 0) break;
+      used += (size_t)k;
+    }
+  }
+}
+
+static int load_data(run *u, nn_error *err) {
+  const spec *s = &u->r.spec;
+  int rc = data_load(&u->train, s->data.dir, s->data.format, DATA_TRAIN, err);
+  return rc ? rc : data_load(&u->test, s->data.dir, s->data.format, DATA_TEST, err);
+}
+
+/* Decides what to do with the file at u->path (we hold its lock). */
+static int examine(run *u, int force, nn_error *err) {
+  const char *path = u->path;
+  struct stat st;
+  u->start = RUN_FRESH;
+  if (lstat(path, &st) != 0) {
+    if (errno == ENOENT) return NN_OK;
+    return nn_error_set(err, NN_FAIL, "cannot write %s: %s", path, strerror(errno));
+  }
+  if (S_ISDIR(st.st_mode))
+    return nn_error_set(err, NN_BADINPUT, "cannot write %s: it is a directory", path);
+  if (!S_ISREG(st.st_mode)) {
+    if (force) return NN_OK; /* replaced by rename, never written through */
+    return nn_error_set(err, NN_BADINPUT,
+                        "%s exists and is not a regular file (a link, FIFO or device); use "
+                        "--force to replace it or -o to write elsewhere",
+                        path);
+  }
+  nn_error probe = {0};
+  results old;
+  /* read whole: a damaged file is never "up to date" */
+  if (results_read(&old, path, &probe) != NN_OK) {
+    if (force) return NN_OK;
+    return nn_error_set(err, NN_BADINPUT,
+                        "%s exists and is not an nnrun results file (%s); use --force to "
+                        "replace it or -o to write elsewhere",
+                        path, probe.msg);
+  }
+  char diff[NN_ERROR_MAX / 2], status[32];
+  spec_differences(&old.spec, &u->r.spec, diff, sizeof diff);
+  snprintf(status, sizeof status, "%s", old.status);
+  results_free(&old);
+  if (force) return NN_OK;
+  const int finished = strcmp(status, "complete") == 0 || strcmp(status, "diverged") == 0;
+  if (diff[0])
+    return nn_error_set(err, NN_BADINPUT,
+                        "%s holds %s run of another spec (%s); use --force to %s or -o to "
+                        "write elsewhere",
+                        path, finished ? (status[0] == 'c' ? "a complete" : "a diverged")
+                                       : "an unfinished",
+                        diff, finished ? "replace it" : "start over");
+  if (finished) {
+    u->start = RUN_UP_TO_DATE;
+    return NN_OK;
+  }
+  /* An unfinished run of this spec: read it whole and continue it. */
+  spec want = u->r.spec;
+  results_free(&u->r);
+  if (results_read(&u->r, path, &probe) != NN_OK) {
+    results_init(&u->r);
+    u->r.spec = want;
+    return nn_error_set(err, NN_BADINPUT, "cannot resume: %s; use --force to start over",
+                        probe.msg);
+  }
+  /* the keys that cannot change the result are today's */
+  u->r.spec.train.threads = want.train.threads;
+  snprintf(u->r.spec.output.dir, sizeof u->r.spec.output.dir, "%s", want.output.dir);
+  u->start = RUN_RESUME;
+  return NN_OK;
+}
+
+int run_open(run *u, const spec *s, const char *path, int flags, const char *program,
+             nn_error *err) {
+  memset(u, 0, sizeof *u);
+  u->lk.fd = -1;
+  results_init(&u->r);
+  u->r.spec = *s;
+  if ((size_t)snprintf(u->path, sizeof u->path, "%s", path) >= sizeof u->path)
+    return nn_error_set(err, NN_BADINPUT, "%.200s...: path too long", path);
+  char dir[RUN_PATH_MAX];
+  fs_dirname(path, dir, sizeof dir);
+  struct stat st;
+  int rc, begun = 0;
+  if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+    if (!(flags & RUN_MAKE_DIR))
+      return nn_error_set(err, NN_BADINPUT, "cannot write %s: no such directory %s", path, dir);
+    /* No folder, no file: a fresh run, and only a valid one creates
+     * output.dir, so the data and the spec's checks against them come first. */
+    if ((rc = load_data(u, err)) || (rc = train_begin(&u->r, &u->train, &u->test, err)) ||
+        (rc = fs_make_dirs(dir, "output.dir", err)))
+      return rc;
+    begun = 1;
+  }
+  if ((rc = lock_take(&u->lk, path, program, err))) return rc;
+  if ((rc = examine(u, flags & RUN_FORCE, err))) return rc;
+  if (u->start == RUN_UP_TO_DATE) return NN_OK;
+  if (!u->train.x && (rc = load_data(u, err))) return rc;
+  if (u->start == RUN_RESUME) return train_check_data(&u->r, &u->train, &u->test, err);
+  return begun ? NN_OK : train_begin(&u->r, &u->train, &u->test, err);
+}
+
+/* ------------------------------------------------------------------ train */
+
+/* The versions of the libraries, the host, the start time and the threads. */
+static void describe(results *r, long threads) {
+  unsigned maj = 0, min = 0, rel = 0;
+  H5get_libversion(&maj, &min, &rel);
+  snprintf(r->nnrun_version, sizeof r->nnrun_version, "%s", PACKAGE_VERSION);
+  snprintf(r->hdf5_version, sizeof r->hdf5_version, "%u.%u.%u", maj, min, rel);
+  snprintf(r->gsl_version, sizeof r->gsl_version, "%s", gsl_version);
+  snprintf(r->blas, sizeof r->blas, "%s", run_blas_name());
+  if (gethostname(r->host, sizeof r->host) != 0) snprintf(r->host, sizeof r->host, "unknown");
+  r->host[sizeof r->host - 1] = '\0';
+  train_utc_now(r->created, sizeof r->created);
+  r->threads = threads;
+}
+
+const char *run_blas_name(void) {
+  static char name[RESULTS_TEXT_MAX];
+#ifdef HAVE_OPENBLAS_GET_CONFIG
+  /* "OpenBLAS 0.3.21 DYNAMIC_ARCH NO_AFFINITY Zen MAX_THREADS=64 " */
+  snprintf(name, sizeof name, "%s", openblas_get_config());
+#else
+  snprintf(name, sizeof name, "%s", NN_CBLAS_NAME);
+#endif
+  size_t n = strlen(name);
+  while (n > 0 && name[n - 1] == ' ') name[--n] = '\0';
+  return name;
+}
+
+/* The run layer's checkpoint hook, and the caller's hooks around it. */
+typedef struct saver {
+  const run *u;
+  const train_hooks *user;
+  int failed;            /* the last error came from a write */
+} saver;
+
+static int save_hook(const results *r, void *ctx, nn_error *err) {
+  saver *sv = ctx;
+  int rc = results_write(r, sv->u->path, err);
+  sv->failed = rc != NN_OK;
+  return rc;
+}
+
+static void epoch_hook(const results *r, void *ctx) {
+  saver *sv = ctx;
+  if (sv->user && sv->user->epoch_done) sv->user->epoch_done(r, sv->user->ctx);
+}
+
+static void batch_hook(const results *r, long epoch, size_t batch, size_t nbatches, void *ctx) {
+  saver *sv = ctx;
+  if (sv->user && sv->user->batch_done)
+    sv->user->batch_done(r, epoch, batch, nbatches, sv->user->ctx);
+}
+
+int run_train(run *u, long threads, const char *command_line, const train_hooks *hooks,
+              nn_error *err) {
+  if (u->lk.fd < 0) return nn_error_set(err, NN_FAIL, "%s: not locked", u->path);
+  results_remove_temporaries(u->path);
+  char created[RESULTS_TEXT_MAX];
+  snprintf(created, sizeof created, "%s", u->r.created);
+  describe(&u->r, threads);
+  if (u->start == RUN_RESUME && created[0])
+    snprintf(u->r.created, sizeof u->r.created, "%s", created);
+  free(u->r.command_line);
+  u->r.command_line = command_line ? strdup(command_line) : NULL;
+  saver sv = {.u = u, .user = hooks};
+  train_hooks h = {.save = save_hook,
+                   .epoch_done = epoch_hook,
+                   .batch_done = hooks && hooks->batch_done ? batch_hook : NULL,
+                   .ctx = &sv,
+                   .stop = hooks ? hooks->stop : NULL};
+  int rc = train_run(&u->r, &u->train, &u->test, &h, err);
+  if (rc && !sv.failed) nn_error_prefix(err, "%s", u->path);
+  return rc;
+}
+
+void run_close(run *u) {
+  if (!u) return;
+  lock_release(&u->lk);
+  data_free(&u->train);
+  data_free(&u->test);
+  results_free(&u->r);
+  u->lk.fd = -1;
+}
+
+/* ---------------------------------------------------------------- inspect */
+
+void run_inspect(const char *path, run_state *st) {
+  memset(st, 0, sizeof *st);
+  struct stat sb;
+  if (lstat(path, &sb) != 0) {
+    st->kind = errno == ENOENT ? RUN_PENDING : RUN_UNREADABLE;
+    if (st->kind == RUN_UNREADABLE) snprintf(st->why, sizeof st->why, "%s", strerror(errno));
+    /* a first write may still be under way */
+    if (st->kind == RUN_PENDING && lock_held(path, &st->owner) == 1) st->kind = RUN_RUNNING;
+    return;
+  }
+  if (!S_ISREG(sb.st_mode)) {
+    st->kind = RUN_UNREADABLE;
+    snprintf(st->why, sizeof st->why, "not a regular file");
+    return;
+  }
+  results r;
+  nn_error err = {0};
+  if (results_read_summary(&r, path, &err) != NN_OK) {
+    st->kind = RUN_UNREADABLE;
+    snprintf(st->why, sizeof st->why, "%s", err.msg);
+    return;
+  }
+  st->epochs_done = (long)r.epochs_done;
+  st->epochs = r.spec.train.epochs;
+  st->has_test = r.has_test;
+  st->test_accuracy = r.test_accuracy;
+  if (strcmp(r.status, "complete") == 0) st->kind = RUN_COMPLETE;
+  else if (strcmp(r.status, "diverged") == 0) st->kind = RUN_DIVERGED;
+  else if (strcmp(r.status, "interrupted") == 0) st->kind = RUN_INTERRUPTED;
+  else st->kind = lock_held(path, &st->owner) == 1 ? RUN_RUNNING : RUN_KILLED;
+  results_free(&r);
+}
+
+void run_state_text(const run_state *st, char *buf, size_t n) {
+  switch (st->kind) {
+  case RUN_PENDING: snprintf(buf, n, "pending"); break;
+  case RUN_RUNNING: {
+    char who[600];
+    snprintf(who, sizeof who, "%s (pid %ld, since %s)", st->owner.host, st->owner.pid,
+             st->owner.since);
+    snprintf(buf, n, "running on %s, epoch %ld/%ld", who, st->epochs_done, st->epochs);
+    break;
+  }
+  case RUN_KILLED: snprintf(buf, n, "killed after epoch %ld", st->epochs_done); break;
+  case RUN_INTERRUPTED: snprintf(buf, n, "interrupted after epoch %ld", st->epochs_done); break;
+  case RUN_COMPLETE: snprintf(buf, n, "complete"); break;
+  case RUN_DIVERGED: snprintf(buf, n, "diverged in epoch %ld", st->epochs_done + 1); break;
+  case RUN_UNREADABLE: snprintf(buf, n, "unreadable: %s", st->why); break;
+  }
+}

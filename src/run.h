@@ -1,0 +1,121 @@
+/* run.h: the life of one run -- its name and file, the lock, fresh start,
+ * resume or "up to date", the epochs with a checkpoint after each, the final
+ * test -- shared by nnrun, nneval (storing /test) and nnsweep (--list).
+ *
+ *   plan:  run_spec()    the spec file plus KEY=VALUE overrides, and the run name
+ *   open:  run_open()    lock PATH, load the data, decide fresh / resume / up to date
+ *   train: run_train()   the remaining epochs, PATH written after each, the test
+ *   close: run_close()   release the lock, free everything
+ *
+ * Not here: argument parsing and printing (the programs), the algorithm
+ * (train.c), the file format (results.c), sweeps (sweep.c).
+ */
+#ifndef NN_RUN_H
+#define NN_RUN_H
+
+#include <stddef.h>
+
+#include "data.h"
+#include "error.h"
+#include "lock.h"
+#include "results.h"
+#include "spec.h"
+#include "train.h"
+
+/* Bytes of a run name, NUL included.  Longer names are cut and end with a
+ * hash of the whole text, so that NAME.h5.tmp-HOST-PID fits a file name. */
+#define RUN_NAME_MAX 161
+#define RUN_PATH_MAX (SPEC_PATH_MAX + RUN_NAME_MAX + 8)
+
+/* Joins prefix (may be empty) and the assignments "key=value" (n of them,
+ * sorted here by key) with ',' into a file name: characters outside
+ * [A-Za-z0-9._,=+-] are escaped as %XX; a name longer than RUN_NAME_MAX - 1
+ * is cut and ends with "+h" and 12 hex digits of a hash of the whole text.
+ * "regularized" + {"train.lr=1"} -> "regularized,train.lr=1". */
+void run_name_join(const char *prefix, const char *const *assignments, size_t n, char *buf,
+                   size_t size);
+
+/* True for keys that cannot change a result (train.threads, output.dir) and
+ * are left out of run names and of spec comparisons. */
+int run_key_ignored(const char *key);
+
+/* Loads spec_file, applies the n overrides "key=value" in order, and names
+ * the run: the spec's name when the overrides change nothing, else the name
+ * followed by each changed key's canonical "key=value" (sorted; ignored keys
+ * left out); name=... sets the name outright.  name has RUN_NAME_MAX bytes. */
+int run_spec(spec *s, const char *spec_file, char *const *overrides, size_t n, char *name,
+             nn_error *err);
+
+/* How run_open() found the results file. */
+enum run_start {
+  RUN_FRESH,      /* no file (or --force): a new run */
+  RUN_RESUME,     /* an unfinished run of the same spec: continue it */
+  RUN_UP_TO_DATE, /* a complete (or diverged) run of the same spec: nothing to do */
+};
+
+typedef struct run {
+  char path[RUN_PATH_MAX];   /* the results file */
+  enum run_start start;
+  results r;                 /* the run: new, or read back from path */
+  dataset train, test;       /* the data, loaded by run_open() unless up to date */
+  lock lk;                   /* held from run_open() to run_close() */
+} run;
+
+/* Flags of run_open(). */
+enum {
+  RUN_FORCE = 1,     /* replace any file at path (--force) */
+  RUN_MAKE_DIR = 2,  /* create path's folder (output.dir) once the data are valid;
+                        without it a missing folder is bad input (-o) */
+};
+
+/* Takes the lock of path for program, then decides: no file -> fresh; a file
+ * of the same spec (ignored keys aside) -> resume when running or interrupted,
+ * up to date when complete or diverged (no data is loaded then); anything
+ * else is refused with NN_BADINPUT unless RUN_FORCE.  Loads and checks the
+ * data, and for a fresh run shuffles, splits and initializes (train_begin). */
+int run_open(run *u, const spec *s, const char *path, int flags, const char *program,
+             nn_error *err);
+
+/* Records versions, host, threads and command_line (borrowed, may be NULL),
+ * and trains the remaining epochs,
+ * writing u->path atomically after each and at the end (status complete,
+ * diverged or interrupted; see train_run()).  Removes the temporary files of
+ * u->path left by killed writers first: only the lock holder does that. */
+int run_train(run *u, long threads, const char *command_line, const train_hooks *hooks,
+              nn_error *err);
+
+/* The CBLAS linked in, e.g. "OpenBLAS 0.3.21 DYNAMIC_ARCH ... Zen MAX_THREADS=64". */
+const char *run_blas_name(void);
+
+/* Releases the lock and frees u; accepts a zeroed or closed run. */
+void run_close(run *u);
+
+/* What a listing shows of a results file. */
+enum run_kind {
+  RUN_PENDING,     /* no file */
+  RUN_RUNNING,     /* status running, lock held: owner says who */
+  RUN_KILLED,      /* status running, lock free: killed after epochs_done */
+  RUN_INTERRUPTED,
+  RUN_COMPLETE,
+  RUN_DIVERGED,
+  RUN_UNREADABLE,  /* not a readable results file: why says so */
+};
+
+typedef struct run_state {
+  enum run_kind kind;
+  long epochs_done, epochs;  /* completed and planned epochs */
+  int has_test;
+  double test_accuracy;
+  lock_owner owner;          /* RUN_RUNNING */
+  char why[NN_ERROR_MAX];    /* RUN_UNREADABLE */
+} run_state;
+
+/* Reads the state of the results file at path (summary only, no weights). */
+void run_inspect(const char *path, run_state *st);
+
+/* "pending", "running on node7 (pid 12, since 10:02:11), epoch 3/30",
+ * "killed after epoch 3", "interrupted after epoch 3", "complete",
+ * "diverged in epoch 4", "unreadable: WHY". */
+void run_state_text(const run_state *st, char *buf, size_t n);
+
+#endif
