@@ -16,6 +16,7 @@
 #include "results.h"
 #include "spec.h"
 #include "summary.h"
+#include "text.h"
 
 static const char *prog = "nncompare";
 
@@ -164,15 +165,6 @@ static void make_columns(table *t) {
   add_column(t, (column){COL_STATUS, 0, PART_VALUE, "status", "", "status", "status", 0});
 }
 
-/* x with the fewest significant digits that read back to exactly x. */
-static void shortest(double x, char *buf, size_t n) {
-  char tmp[64];
-  for (int p = 1; p <= 17; p++) {
-    snprintf(tmp, sizeof tmp, "%.*g", p, x);
-    if (strtod(tmp, NULL) == x) break;
-  }
-  snprintf(buf, n, "%s", tmp);
-}
 
 /* A number for reading: seconds and (averaged) epochs with one decimal,
  * single epochs whole, the rest with four. */
@@ -197,7 +189,7 @@ static void metric_cell(const table *t, const summary_group *g, const column *c,
     return;
   }
   if (fmt == FMT_CSV) {
-    shortest(v, main, n);
+    text_number(v, main, n);
     return;
   }
   rounded(m, v, g->n == 1, main, n);

@@ -21,7 +21,9 @@
 #include "cli.h"
 #include "results.h"
 #include "spec.h"
+#include "fsutil.h"
 #include "summary.h"
+#include "text.h"
 
 static const char *prog = "nnplot";
 
@@ -31,7 +33,7 @@ static const char *prog = "nnplot";
 #define PLOT_PATH_MAX 4096
 #define STDERR_MAX 8192   /* bytes of gnuplot's messages kept for the report */
 #define LEGEND_MAX 48     /* characters of a legend; longer ones are cut in the middle */
-#define KEY_INSIDE_MAX 4  /* more groups than this: the legend goes right of the plot */
+#define KEY_INSIDE_MAX 2  /* more groups than this: the legend goes right of the plot */
 
 static void usage(FILE *f) {
   fprintf(f,
@@ -66,8 +68,8 @@ static void usage(FILE *f) {
           "gnuplot (pngcairo and svg terminals) must be on PATH: apt-get install %s.\n"
           "The legend names each curve by its run name when those differ, else by the\n"
           "spec keys that differ (train.lambda=0.001), never by a file unless nothing\n"
-          "else tells two curves apart; a group says (n=3).  With more than %d curves\n"
-          "it stands right of the plot.  A run still going or killed is plotted as it\n"
+          "else tells two curves apart; a group says (n=3).  With more than %d curves,\n"
+          "or with bands, it stands right of the plot.  A run still going or killed is plotted as it\n"
           "stands, with a note on stderr.\n"
           "\n"
           "Exit status: 0 success, 1 gnuplot missing or failed, or an I/O error, 2 bad\n"
@@ -273,8 +275,18 @@ static void put_axes(FILE *f, const plot *p, const curves *cv, const options *op
             p->loss ? "0:*" : "*:1");
     fprintf(f, "set offsets 0, 0, %s\n", p->loss ? "graph 0.05, 0" : "0, graph 0.05");
   }
-  /* Many curves: the legend right of the plot, where it covers none. */
-  if (cv->s->ngroups > KEY_INSIDE_MAX) fputs("set key outside right top\n", f);
+  /* Many curves, or bands that may reach any corner: the legend right of
+   * the plot, where it covers none. */
+  int banded = 0;
+  for (size_t g = 0; g < cv->s->ngroups; g++)
+    if (cv->s->groups[g].n > 1 && opt->band != BAND_NONE) banded = 1;
+  if (cv->s->ngroups > KEY_INSIDE_MAX || banded) {
+    /* under the plot, in two columns: a train and a dev line per group; the
+     * margin makes room for the tics, the axis label and every row */
+    const size_t rows = cv->s->ngroups;
+    fprintf(f, "set bmargin %zu\nset key at screen 0.5, screen 0.01 center bottom horizontal "
+               "maxcols 2\n", rows + 4);
+  }
   else fprintf(f, "set key inside %s\n", p->key);
 }
 
@@ -336,11 +348,8 @@ static void put_plot(FILE *f, const plot *p, const curves *cv, const options *op
 
 /* " x" with the fewest significant digits that read back to exactly x. */
 static void put_number(FILE *f, double x) {
-  char tmp[64];
-  for (int p = 1; p <= 17; p++) {
-    snprintf(tmp, sizeof tmp, "%.*g", p, x);
-    if (strtod(tmp, NULL) == x) break;
-  }
+  char tmp[400];
+  text_number(x, tmp, sizeof tmp);
   fprintf(f, " %s", tmp);
 }
 
@@ -483,35 +492,6 @@ static int run_gnuplot(const char *gnuplot, FILE *script, nn_error *err) {
 
 /* ----------------------------------------------------------------- files */
 
-/* mkdir -p: creates dir and its missing parents. */
-static int make_dir(const char *dir, nn_error *err) {
-  char path[PLOT_PATH_MAX];
-  if (snprintf(path, sizeof path, "%s", dir) >= (int)sizeof path)
-    return nn_error_set(err, NN_BADINPUT, "%s: path too long", dir);
-  for (char *p = path + 1;; p++) {
-    if (*p != '/' && *p != '\0') continue;
-    char c = *p;
-    *p = '\0';
-    struct stat st;
-    if (stat(path, &st) != 0) {
-      if (mkdir(path, 0777) != 0 && errno != EEXIST)
-        return nn_error_set(err, NN_FAIL, "cannot create %s: %s", path, strerror(errno));
-    } else if (!S_ISDIR(st.st_mode)) {
-      return nn_error_set(err, NN_BADINPUT, "%s is not a folder", path);
-    }
-    *p = c;
-    if (c == '\0') return NN_OK;
-  }
-}
-
-/* The folder of path ("." when it has none). */
-static void dir_of(const char *path, char *buf, size_t n) {
-  const char *slash = strrchr(path, '/');
-  if (!slash) snprintf(buf, n, ".");
-  else if (slash == path) snprintf(buf, n, "/");
-  else snprintf(buf, n, "%.*s", (int)(slash - path), path);
-}
-
 /* The output files of the plots asked for, in the order they are written. */
 static size_t outputs(const options *opt, const char *prefix, char paths[][PLOT_PATH_MAX]) {
   size_t n = 0;
@@ -540,7 +520,7 @@ static int plot_curves(const curves *cv, const options *opt, nn_error *err) {
   if (find_gnuplot(gnuplot, sizeof gnuplot))
     return nn_error_set(err, NN_FAIL, "gnuplot not found; install it with: apt-get install %s",
                         GNUPLOT_PACKAGE);
-  int rc = make_dir(opt->dir, err);
+  int rc = fs_make_dirs(opt->dir, "-o", err);
   if (rc) return rc;
 
   FILE *script;
@@ -630,7 +610,7 @@ static int plot_summary(summary *s, options *opt) {
               s->runs[r].file);
   }
   if (!rc && !opt->dir) {
-    dir_of(s->runs[0].file, dir, sizeof dir);
+    fs_dirname(s->runs[0].file, dir, sizeof dir);
     opt->dir = dir;
   }
   if (!rc) rc = plot_curves(&cv, opt, &err);

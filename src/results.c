@@ -27,6 +27,7 @@
 
 #include <hdf5.h>
 
+#include "fsutil.h"
 #include "results.h"
 
 /* size_t as HDF5 sees it in memory. */
@@ -442,11 +443,7 @@ int results_write(const results *r, const char *path, nn_error *err) {
                         path);
   if (results_temp_name(path, tmp, sizeof tmp) != 0)
     return nn_error_set(err, NN_FAIL, "%s: path too long", path);
-  snprintf(dir, sizeof dir, "%s", path);
-  char *slash = strrchr(dir, '/');
-  if (!slash) snprintf(dir, sizeof dir, ".");
-  else if (slash == dir) slash[1] = '\0';
-  else *slash = '\0';
+  fs_dirname(path, dir, sizeof dir);
 
   if ((fapl = make_fapl()) < 0 || H5Pset_fapl_core(fapl, 1 << 20, 0) < 0 ||
       H5Pset_libver_bounds(fapl, H5F_LIBVER_EARLIEST, H5F_LIBVER_V18) < 0 ||
@@ -1241,13 +1238,8 @@ int results_temp_name(const char *path, char *buf, size_t n) {
 
 void results_remove_temporaries(const char *path) {
   char dir[DATA_PATH_MAX], prefix[DATA_PATH_MAX + 8];
-  const char *slash = strrchr(path, '/');
-  const char *base = slash ? slash + 1 : path;
-  if (slash)
-    snprintf(dir, sizeof dir, "%.*s", (int)(slash - path) + (slash == path), path);
-  else
-    snprintf(dir, sizeof dir, ".");
-  snprintf(prefix, sizeof prefix, "%s.tmp-", base);
+  fs_dirname(path, dir, sizeof dir);
+  snprintf(prefix, sizeof prefix, "%s.tmp-", fs_basename(path));
   DIR *d = opendir(dir);
   if (!d) return;
   const size_t plen = strlen(prefix);

@@ -15,6 +15,7 @@
 #include <yaml.h>
 
 #include "spec.h"
+#include "text.h"
 
 /* ------------------------------------------------------------ the key table */
 
@@ -347,28 +348,7 @@ static int key_set(spec *s, size_t i, const char *t, size_t len, int plain,
 }
 
 /* Shortest %.*g text of x that strtod reads back bit-identical. */
-static void real_text(double x, char *buf, size_t n) {
-  char tmp[64], plain[400];
-  int p = 1;
-  for (; p <= 17; p++) {
-    snprintf(tmp, sizeof tmp, "%.*g", p, x);
-    double y = strtod(tmp, NULL);
-    if (memcmp(&x, &y, sizeof x) == 0) break;
-  }
-  /* %g writes 10 as 1e+01: the positional form wins when it is no longer */
-  const char *e = strchr(tmp, 'e');
-  if (e && isfinite(x)) {
-    const int exp10 = atoi(e + 1);
-    const int decimals = p - 1 - exp10 > 0 ? p - 1 - exp10 : 0;
-    snprintf(plain, sizeof plain, "%.*f", decimals, x);
-    double y = strtod(plain, NULL);
-    if (memcmp(&x, &y, sizeof x) == 0 && strlen(plain) <= strlen(tmp)) {
-      snprintf(buf, n, "%s", plain);
-      return;
-    }
-  }
-  snprintf(buf, n, "%s", tmp);
-}
+static void real_text(double x, char *buf, size_t n) { text_number(x, buf, n); }
 
 /* ------------------------------------------------------------ did you mean */
 

@@ -20,6 +20,7 @@
 
 #include "fsutil.h"
 #include "sweep.h"
+#include "text.h"
 
 #define ERRORS_MAX 100  /* error lines listed; the rest are counted */
 #define NEST_MAX 32     /* deepest YAML nesting read (a sweep needs 6) */
@@ -483,7 +484,7 @@ static long add_number(struct ctx *c, size_t i, double x, long long n, int isint
   if (isint)
     snprintf(t, sizeof t, "%lld", n);
   else
-    snprintf(t, sizeof t, "%.17g", x);
+    text_number(x, t, sizeof t);
   return add_value(c, i, t, strlen(t), nline(at), ncol(at), 0);
 }
 

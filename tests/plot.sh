@@ -178,7 +178,7 @@ expect 0 "$NNRUN" -q "$tmp/tiny.yaml" -o one.h5 name=one train.epochs=1
 expect 0 "$NNPLOT" -o "$tmp/single" one.h5  # one point a line: drawn with points
 png_ok "$tmp/single/one-loss.png" 800 600 $BLUE
 echo x >"$tmp/notadir"
-expect 2 "$NNPLOT" -o "$tmp/notadir/sub" tiny.h5 && expect_err "nnplot: $tmp/notadir is not a folder"
+expect 2 "$NNPLOT" -o "$tmp/notadir/sub" tiny.h5 && expect_err "nnplot: -o: cannot create $tmp/notadir/sub: Not a directory"
 
 # ---- the experiment driver: both reference specs on the tiny data, then
 # the final test, the plots and the table, which comes last
