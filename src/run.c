@@ -195,6 +195,7 @@ static int examine(run *u, int force, nn_error *err) {
                         diff, finished ? "replace it" : "start over");
   if (finished) {
     u->start = RUN_UP_TO_DATE;
+    snprintf(u->r.status, sizeof u->r.status, "%s", status);
     return NN_OK;
   }
   /* An unfinished run of this spec: read it whole and continue it. */
