@@ -1,11 +1,14 @@
-/* fsutil.c: mkdir -p, dirname and basename, once for all of libnn.
+/* fsutil.c: mkdir -p, dirname and basename, and the two halves of an atomic
+ * write (a new file written and synced; a folder synced), once for libnn.
  * Not here: anything that knows what the files hold. */
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "fsutil.h"
 
@@ -44,3 +47,43 @@ const char *fs_basename(const char *path) {
   const char *slash = strrchr(path, '/');
   return slash ? slash + 1 : path;
 }
+
+/* fsync()s path (a file or a directory).  -1 with errno on failure; file
+ * systems that cannot sync a directory (EINVAL) count as success. */
+int fs_sync(const char *path, int dir) {
+  int fd = open(path, dir ? O_RDONLY | O_DIRECTORY : O_RDONLY);
+  if (fd < 0) return -1;
+  int rc = fsync(fd);
+  if (rc < 0 && dir && (errno == EINVAL || errno == ENOTSUP)) rc = 0;
+  int saved = errno;
+  if (close(fd) < 0 && rc == 0) return -1;
+  errno = saved;
+  return rc;
+}
+
+/* Writes len bytes of buf to the new file tmp and fsyncs it (see fsutil.h). */
+int fs_write_new(const char *tmp, const void *buf, size_t len) {
+  int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
+  if (fd < 0) return -1;
+  const char *p = buf;
+  while (len > 0) {
+    ssize_t n = write(fd, p, len);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      int saved = n < 0 ? errno : EIO;
+      close(fd);
+      errno = saved;
+      return -1;
+    }
+    p += n;
+    len -= (size_t)n;
+  }
+  if (fsync(fd) < 0) {
+    int saved = errno;
+    close(fd);
+    errno = saved;
+    return -1;
+  }
+  return close(fd);
+}
+

@@ -1,5 +1,6 @@
 /* fsutil.h: the file-system helpers of libnn -- mkdir -p, the folder and the
- * base name of a path.
+ * base name of a path, and what an atomic write needs: a new file written
+ * and fsynced, then (after the caller's rename) its folder fsynced.
  *
  * Not here: results files (results.c), locks (lock.c).
  */
@@ -19,5 +20,13 @@ void fs_dirname(const char *path, char *buf, size_t n);
 
 /* The last part of path: "a/b.h5" -> "b.h5". */
 const char *fs_basename(const char *path);
+
+/* Writes len bytes of buf to a new file path (never an existing one, never
+ * through a link) and fsyncs it.  -1 with errno. */
+int fs_write_new(const char *path, const void *buf, size_t len);
+
+/* fsync()s path, a file or (dir) a folder.  -1 with errno; file systems
+ * that cannot sync a folder (EINVAL, ENOTSUP) count as success. */
+int fs_sync(const char *path, int dir);
 
 #endif

@@ -280,13 +280,38 @@ static void clear_live(tally *t) {
   }
 }
 
-static void draw_live(const sweeper *s, tally *t, long jobs) {
+/* One running child of the local scheduler. */
+typedef struct slot {
+  pid_t pid;
+  size_t point;
+  int attempt;
+  double start;
+} slot;
+
+/* The live line.  The ETA comes from the runs finished in this session, or
+ * before any has finished, from the running ones' epochs so far (their
+ * files say how many are done). */
+static void draw_live(const sweeper *s, tally *t, const slot *slots, long jobs, size_t queued) {
   const size_t done = t->complete + t->diverged;
-  const size_t left = t->total - done - t->failed - t->elsewhere;
+  double per = t->finished ? t->busy / (double)t->finished : 0, left_running = 0;
+  size_t estimates = 0;
+  double sum = 0;
+  for (long k = 0; k < jobs; k++) {
+    if (!slots[k].pid) continue;
+    run_state st;
+    run_inspect(s->sw.points[slots[k].point].path, &st);
+    const double elapsed = now() - slots[k].start;
+    if (st.epochs > 0 && st.epochs_done > 0) {
+      const double frac = (double)st.epochs_done / (double)st.epochs;
+      sum += elapsed / frac;
+      estimates++;
+      left_running += elapsed / frac - elapsed;
+    }
+  }
+  if (!per && estimates) per = sum / (double)estimates;
   char eta[32] = "?";
-  if (t->finished) {
-    double per = t->busy / (double)t->finished;
-    long secs = (long)(per * (double)left / (double)(jobs > 0 ? jobs : 1) + 0.5);
+  if (per > 0) {
+    long secs = (long)((per * (double)queued + left_running) / (double)(jobs > 0 ? jobs : 1) + 0.5);
     snprintf(eta, sizeof eta, "%ld:%02ld", secs / 60, secs % 60);
   }
   printf("\r\033[K%s: %zu/%zu done, %zu running, %zu failed  ETA %s", s->sw.name, done, t->total,
@@ -419,14 +444,6 @@ static int run_one(const sweeper *s, size_t i, tally *t) {
   return 1;
 }
 
-/* One running child of the local scheduler. */
-typedef struct slot {
-  pid_t pid;
-  size_t point;
-  int attempt;
-  double start;
-} slot;
-
 /* -j N: up to N children at once over the points that need a run. */
 static int run_local(const sweeper *s, long jobs) {
   tally t = {.total = s->sw.npoints, .start = now()};
@@ -472,7 +489,8 @@ static int run_local(const sweeper *s, long jobs) {
       for (long k = 0; k < jobs; k++)
         if (slots[k].pid) kill(slots[k].pid, SIGTERM);
       forwarded = 1;
-      clear_live(&t);
+      if (t.live) fputs("\n", stdout);
+      t.live = 0;
       fprintf(stderr, "%s: stopping: the running points save as interrupted\n", prog);
     }
     if (t.running == 0) break;
@@ -480,7 +498,7 @@ static int run_local(const sweeper *s, long jobs) {
     pid_t w = waitpid(-1, &status, WNOHANG);
     if (w <= 0) {
       if (tty && now() - last_draw > 0.5) {
-        draw_live(s, &t, jobs);
+        draw_live(s, &t, slots, jobs, nq - head);
         last_draw = now();
       }
       struct timespec ts = {0, 50 * 1000 * 1000};

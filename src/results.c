@@ -382,45 +382,6 @@ done:
   return rc;
 }
 
-/* fsync()s path (a file or a directory).  -1 with errno on failure; file
- * systems that cannot sync a directory (EINVAL) count as success. */
-static int sync_path(const char *path, int dir) {
-  int fd = open(path, dir ? O_RDONLY | O_DIRECTORY : O_RDONLY);
-  if (fd < 0) return -1;
-  int rc = fsync(fd);
-  if (rc < 0 && dir && (errno == EINVAL || errno == ENOTSUP)) rc = 0;
-  int saved = errno;
-  if (close(fd) < 0 && rc == 0) return -1;
-  errno = saved;
-  return rc;
-}
-
-/* Writes len bytes of buf to a new file tmp and fsyncs it.  -1 with errno. */
-static int write_image(const char *tmp, const void *buf, size_t len) {
-  int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL, 0666);
-  if (fd < 0) return -1;
-  const char *p = buf;
-  while (len > 0) {
-    ssize_t n = write(fd, p, len);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      int saved = n < 0 ? errno : EIO;
-      close(fd);
-      errno = saved;
-      return -1;
-    }
-    p += n;
-    len -= (size_t)n;
-  }
-  if (fsync(fd) < 0) {
-    int saved = errno;
-    close(fd);
-    errno = saved;
-    return -1;
-  }
-  return close(fd);
-}
-
 /* The whole file is built in memory (HDF5's core driver, no backing store)
  * and then written with plain write(2): a full disk or a vanished folder
  * fails in our code with errno, never half-way inside HDF5, whose clean-up
@@ -487,7 +448,7 @@ int results_write(const results *r, const char *path, nn_error *err) {
     goto done;
   }
   created = 1;
-  if (write_image(tmp, image, (size_t)size) < 0) {
+  if (fs_write_new(tmp, image, (size_t)size) < 0) {
     if (errno == EEXIST) created = 0;
     nn_error_set(err, NN_FAIL, "%s: cannot write %s: %s", path, tmp, strerror(errno));
     goto done;
@@ -497,7 +458,7 @@ int results_write(const results *r, const char *path, nn_error *err) {
     goto done;
   }
   created = 0;
-  if (sync_path(dir, 1) < 0) {
+  if (fs_sync(dir, 1) < 0) {
     nn_error_set(err, NN_FAIL, "%s: fsync of directory %s failed: %s", path, dir,
                  strerror(errno));
     goto done;
