@@ -5,11 +5,13 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/stat.h>
 #include <zlib.h>
 
@@ -48,11 +50,23 @@ static int rd_open(reader *r, const char *path, nn_error *err) {
   r->f = NULL;
   if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode))
     return nn_error_set(err, NN_BADINPUT, "%s: is a directory (expected a data file)", path);
-  errno = 0;
-  r->f = gzopen(path, "rb");
-  if (!r->f) {
+  /* never waits on a FIFO: opened without blocking, then a plain file only */
+  int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0) {
     if (errno == ENOENT || errno == ENOTDIR)
       return nn_error_set(err, NN_BADINPUT, "%s: no such file", path);
+    return nn_error_set(err, NN_FAIL, "%s: cannot open: %s", path, strerror(errno));
+  }
+  if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+    close(fd);
+    return nn_error_set(err, NN_BADINPUT, "%s: not a regular file (expected a data file)", path);
+  }
+  int flags = fcntl(fd, F_GETFL);
+  if (flags >= 0) fcntl(fd, F_SETFL, flags & ~O_NONBLOCK);
+  errno = 0;
+  r->f = gzdopen(fd, "rb");
+  if (!r->f) {
+    close(fd);
     if (errno == 0)
       return nn_error_set(err, NN_FAIL, "%s: out of memory opening the file", path);
     return nn_error_set(err, NN_FAIL, "%s: cannot open: %s", path, strerror(errno));

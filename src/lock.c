@@ -136,8 +136,12 @@ int lock_take(lock *l, const char *path, const char *program, nn_error *err) {
 void lock_release(lock *l) {
   if (!l || l->fd < 0) return;
   /* Remove it while we hold it: a waiter that opened the old file sees the
-   * inode change and starts over. */
-  unlink(l->path);
+   * inode change and starts over.  Only our own file: never one that
+   * replaced it under our feet. */
+  struct stat a, b;
+  if (fstat(l->fd, &a) == 0 && lstat(l->path, &b) == 0 && a.st_ino == b.st_ino &&
+      a.st_dev == b.st_dev)
+    unlink(l->path);
   close(l->fd);
   l->fd = -1;
 }

@@ -100,8 +100,17 @@ static int eval_file(const char *file, const options *opt, data_cache *cache, nn
   results_init(&r);
   /* Storing /test rewrites the file: as its one writer, from the read on. */
   struct stat st;
-  int rc = store && lstat(file, &st) == 0 && S_ISREG(st.st_mode) ? lock_take(&lk, file, prog, err)
-                                                                  : NN_OK;
+  int rc = NN_OK;
+  if (store && lstat(file, &st) == 0) {
+    /* /test is stored by replacing the file: never a link (the link would
+     * become a copy, and the file it names would go unlocked) */
+    if (!S_ISREG(st.st_mode))
+      rc = nn_error_set(err, NN_BADINPUT,
+                        "%s: not a regular file (a link?); evaluate it with --no-store, or "
+                        "name the file itself to store /test", file);
+    else
+      rc = lock_take(&lk, file, prog, err);
+  }
   if (rc || (rc = results_read(&r, file, err))) goto done;
   if ((rc = load_split(&r, opt, file, cache, err))) goto done;
   const dataset *ds = &cache->ds;

@@ -163,7 +163,8 @@ static const plot plots[] = {
 
 static void output_path(char *buf, size_t n, const options *opt, const char *prefix,
                         const char *what, const char *ext) {
-  snprintf(buf, n, "%s/%s-%s.%s", opt->dir, prefix, what, ext);
+  /* gnuplot reads an output starting with '|' as a command to pipe to */
+  snprintf(buf, n, "%s%s/%s-%s.%s", opt->dir[0] == '|' ? "./" : "", opt->dir, prefix, what, ext);
 }
 
 /* The data blocks' columns: 1 epoch, 2 runs, then for each enum
@@ -523,35 +524,54 @@ static int plot_curves(const curves *cv, const options *opt, nn_error *err) {
   int rc = fs_make_dirs(opt->dir, "-o", err);
   if (rc) return rc;
 
-  FILE *script;
-  if (opt->keep) {
-    snprintf(script_path, sizeof script_path, "%s/%s.gp", opt->dir, prefix);
-    script = fopen(script_path, "w+");
-  } else {
-    script = tmpfile();
-  }
+  /* gnuplot draws into a private new folder beside the plots; each plot is
+   * then renamed into place: nothing is written through a planted link, and
+   * nothing half-drawn stays where a plot is expected. */
+  char tmpdir[PLOT_PATH_MAX], tmppaths[4][PLOT_PATH_MAX];
+  snprintf(tmpdir, sizeof tmpdir, "%s/.nnplot-XXXXXX", opt->dir);
+  if (!mkdtemp(tmpdir))
+    return nn_error_set(err, NN_FAIL, "cannot create a folder in %s: %s", opt->dir,
+                        strerror(errno));
+  options drawing = *opt;
+  drawing.dir = tmpdir;
+  FILE *script = tmpfile();
   if (!script)
-    return nn_error_set(err, NN_FAIL, "cannot create the gnuplot script %s: %s",
-                        opt->keep ? script_path : "(temporary file)", strerror(errno));
-  put_script(script, cv, opt, prefix);
-  if (ferror(script))
-    rc = nn_error_set(err, NN_FAIL, "cannot write the gnuplot script %s",
-                      opt->keep ? script_path : "(temporary file)");
-  else rc = run_gnuplot(gnuplot, script, err);
-  if (fclose(script) != 0 && !rc)
-    rc = nn_error_set(err, NN_FAIL, "cannot write the gnuplot script %s: %s",
-                      opt->keep ? script_path : "(temporary file)", strerror(errno));
-
+    rc = nn_error_set(err, NN_FAIL, "cannot create the gnuplot script: %s", strerror(errno));
+  else {
+    put_script(script, cv, &drawing, prefix);
+    if (ferror(script)) rc = nn_error_set(err, NN_FAIL, "cannot write the gnuplot script");
+    else rc = run_gnuplot(gnuplot, script, err);
+    fclose(script);
+  }
   size_t n = outputs(opt, prefix, paths);
+  outputs(&drawing, prefix, tmppaths);
   for (size_t i = 0; i < n && !rc; i++) {
     struct stat st;
-    if (stat(paths[i], &st) != 0 || st.st_size == 0)
+    if (lstat(tmppaths[i], &st) != 0 || !S_ISREG(st.st_mode) || st.st_size == 0)
       rc = nn_error_set(err, NN_FAIL, "gnuplot did not write %s", paths[i]);
   }
+  for (size_t i = 0; i < n && !rc; i++)
+    if (rename(tmppaths[i], paths[i]) != 0)
+      rc = nn_error_set(err, NN_FAIL, "cannot write %s: %s", paths[i], strerror(errno));
+  for (size_t i = 0; i < n; i++) unlink(tmppaths[i]);
+  rmdir(tmpdir);
   if (rc) {
-    /* Nothing half-drawn stays where a plot is expected. */
-    for (size_t i = 0; i < n; i++) unlink(paths[i]);
+    for (size_t i = 0; i < n; i++) unlink(paths[i]); /* none of a failed set */
     return rc;
+  }
+  if (opt->keep) {
+    /* the script that redraws the plots in place, for the user */
+    snprintf(script_path, sizeof script_path, "%s/%s.gp", opt->dir, prefix);
+    int fd = open(script_path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+    FILE *kept = fd >= 0 ? fdopen(fd, "w") : NULL;
+    if (!kept) {
+      if (fd >= 0) close(fd);
+      return nn_error_set(err, NN_FAIL, "cannot create the gnuplot script %s: %s", script_path,
+                          strerror(errno));
+    }
+    put_script(kept, cv, opt, prefix);
+    if (ferror(kept) | (fclose(kept) != 0))
+      return nn_error_set(err, NN_FAIL, "cannot write the gnuplot script %s", script_path);
   }
   if (!opt->quiet) {
     for (size_t i = 0; i < n; i++) printf("wrote %s\n", paths[i]);

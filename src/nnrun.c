@@ -232,9 +232,15 @@ int main(int argc, char **argv) {
   progress prog_state = {.tty = !opt.quiet && isatty(STDOUT_FILENO),
                          .epochs_before = r->epochs_done};
   if (!opt.quiet) {
-    if (u.start == RUN_RESUME)
+    if (u.start == RUN_RESUME) {
       printf("%s: resuming %s after epoch %zu of %ld\n", name, path, r->epochs_done,
              r->spec.train.epochs);
+      const long cores = sysconf(_SC_NPROCESSORS_ONLN) > 0 ? sysconf(_SC_NPROCESSORS_ONLN) : 1;
+      const long asked = sp.train.threads > 0 ? sp.train.threads : cores;
+      if (asked != threads)
+        printf("%s: on the run's own %ld BLAS threads (not %ld), so that it ends bit-identical "
+               "to a run never stopped\n", name, threads, asked);
+    }
     printf("%s: %zu train / %zu dev / %zu test images, %zu-%zu-%zu, %ld epochs, batch %ld, "
            "lr %g, lambda %g, %ld BLAS threads -> %s\n",
            name, r->train_size, r->dev_size, r->test_size, r->model.d, r->model.h, r->model.k,

@@ -103,6 +103,7 @@ typedef struct sweeper {
   char nnrun[4100];        /* the nnrun program beside us, or "nnrun" from PATH */
   char logs[SPEC_PATH_MAX + 8];
   long threads;            /* BLAS threads per run */
+  const char *command;     /* this command line, quoted: the resume hint */
 } sweeper;
 
 /* nnrun next to this program (the build tree or the install's bindir),
@@ -118,6 +119,14 @@ static void find_nnrun(char *buf, size_t n) {
     if (access(buf, X_OK) == 0) return;
   }
   snprintf(buf, n, "nnrun");
+}
+
+/* The state of point i's results file, checked against the point's spec. */
+static void inspect(const sweeper *s, size_t i, run_state *st) {
+  spec want;
+  nn_error err = {0};
+  const int ok = sweep_point_spec(&s->sw, i, &want, &err) == NN_OK;
+  run_inspect(s->sw.points[i].path, ok ? &want : NULL, st);
 }
 
 /* "seed=3 train.lambda=0.0001" */
@@ -171,6 +180,25 @@ static void last_failure(const sweeper *s, size_t i, char *why, size_t n) {
 
 /* ------------------------------------------------------------- the child */
 
+/* A point's log for appending: never through a link, never waiting on a
+ * FIFO; -1 with errno (EINVAL: not a regular file). */
+static int open_log(const char *path, int create) {
+  int fd = open(path, O_WRONLY | O_APPEND | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | create, 0644);
+  if (fd < 0) {
+    if (errno == ENXIO || errno == ELOOP) errno = EINVAL; /* a FIFO, a link */
+    return -1;
+  }
+  struct stat st;
+  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    close(fd);
+    errno = EINVAL;
+    return -1;
+  }
+  int flags = fcntl(fd, F_GETFL);
+  if (flags >= 0) fcntl(fd, F_SETFL, flags & ~O_NONBLOCK);
+  return fd;
+}
+
 /* Starts nnrun for point i with its output appended to the point's log;
  * the child's pid, or -1 with err filled. */
 static pid_t start_point(const sweeper *s, size_t i, int attempt, nn_error *err) {
@@ -197,9 +225,10 @@ static pid_t start_point(const sweeper *s, size_t i, int attempt, nn_error *err)
   argv[a++] = (char *)s->sw.spec_file;
   for (size_t k = 0; k < nargs; k++) argv[a++] = args[k];
   argv[a] = NULL;
-  int fd = open(logp, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0644);
+  int fd = open_log(logp, O_CREAT);
   if (fd < 0) {
-    nn_error_set(err, NN_FAIL, "%s: cannot open the log: %s", logp, strerror(errno));
+    nn_error_set(err, errno == EINVAL ? NN_BADINPUT : NN_FAIL, "%s: cannot open the log: %s",
+                 logp, errno == EINVAL ? "not a regular file" : strerror(errno));
     free(argv);
     sweep_args_free(args, nargs);
     return -1;
@@ -241,7 +270,7 @@ static pid_t start_point(const sweeper *s, size_t i, int attempt, nn_error *err)
 static void log_exit(const sweeper *s, size_t i, int code) {
   char logp[RUN_PATH_MAX + 16];
   log_path(s, i, logp, sizeof logp);
-  int fd = open(logp, O_WRONLY | O_APPEND | O_NOFOLLOW | O_CLOEXEC);
+  int fd = open_log(logp, 0);
   if (fd < 0) return;
   dprintf(fd, "nnsweep: exit %d\n", code);
   close(fd);
@@ -253,10 +282,13 @@ static int exit_code(int status) {
 }
 
 /* How a finished run ended, from its exit code and its file. */
-enum outcome { OUT_COMPLETE, OUT_DIVERGED, OUT_INTERRUPTED, OUT_FAILED };
+enum outcome { OUT_COMPLETE, OUT_DIVERGED, OUT_INTERRUPTED, OUT_ELSEWHERE, OUT_FAILED };
 
 static enum outcome outcome_of(const sweeper *s, size_t i, int code, run_state *st) {
-  run_inspect(s->sw.points[i].path, st);
+  inspect(s, i, st);
+  /* our run has ended: a lock still held is another process's, which our
+   * run found in its way (a second nnsweep, an nnrun by hand): no failure */
+  if (st->kind == RUN_RUNNING) return OUT_ELSEWHERE;
   if (st->kind == RUN_COMPLETE) return OUT_COMPLETE;
   if (st->kind == RUN_DIVERGED) return OUT_DIVERGED;
   if (code != 0 && (st->kind == RUN_INTERRUPTED || st->kind == RUN_KILLED) && stop_signal)
@@ -299,7 +331,7 @@ static void draw_live(const sweeper *s, tally *t, const slot *slots, long jobs, 
   for (long k = 0; k < jobs; k++) {
     if (!slots[k].pid) continue;
     run_state st;
-    run_inspect(s->sw.points[slots[k].point].path, &st);
+    run_inspect(s->sw.points[slots[k].point].path, NULL, &st);
     const double elapsed = now() - slots[k].start;
     if (st.epochs > 0 && st.epochs_done > 0) {
       const double frac = (double)st.epochs_done / (double)st.epochs;
@@ -338,6 +370,10 @@ static void report_point(const sweeper *s, tally *t, size_t i, enum outcome o,
   case OUT_INTERRUPTED:
     printf("%s: interrupted after epoch %ld\n", p->name, st->epochs_done);
     break;
+  case OUT_ELSEWHERE:
+    run_state_text(st, why, sizeof why);
+    printf("%s: left alone: %s\n", p->name, why);
+    break;
   case OUT_FAILED:
     last_failure(s, i, why, sizeof why);
     fprintf(stderr, "%s: %s failed: %s (log: %s/%s.log)\n", prog, p->name,
@@ -350,12 +386,12 @@ static void report_point(const sweeper *s, tally *t, size_t i, enum outcome o,
 /* ------------------------------------------------------------- the list */
 
 static int list_points(const sweeper *s) {
-  size_t counts[RUN_UNREADABLE + 2] = {0};
+  size_t counts[RUN_UNREADABLE + 2] = {0}; /* by kind, then failed */
   printf("%5s  %-36s  %8s  %s\n", "point", "status", "test_acc", "values -> file");
   for (size_t i = 0; i < s->sw.npoints; i++) {
     const sweep_point *p = &s->sw.points[i];
     run_state st;
-    run_inspect(p->path, &st);
+    inspect(s, i, &st);
     char status[NN_ERROR_MAX + 64], why[400], values[1024], acc[16] = "-";
     run_state_text(&st, status, sizeof status);
     size_t bucket = st.kind;
@@ -372,8 +408,10 @@ static int list_points(const sweeper *s) {
     printf("%5zu  %-36s  %8s  %s -> %s\n", i, status, acc, values[0] ? values : "(base)",
            p->path);
   }
-  static const char *const names[] = {"pending", "running", "killed", "interrupted",
-                                      "complete", "diverged", "unreadable", "failed"};
+  static const char *const names[] = {"pending",  "running",      "killed",
+                                      "interrupted", "complete", "diverged",
+                                      "another spec", "unreadable", "failed"};
+  _Static_assert(sizeof names / sizeof names[0] == RUN_UNREADABLE + 2, "a name per kind");
   printf("%zu points:", s->sw.npoints);
   int first = 1;
   for (size_t k = 0; k < sizeof names / sizeof names[0]; k++)
@@ -391,7 +429,7 @@ static int list_points(const sweeper *s) {
  * being run by another process. */
 static int needs_run(const sweeper *s, size_t i, tally *t) {
   run_state st;
-  run_inspect(s->sw.points[i].path, &st);
+  inspect(s, i, &st);
   switch (st.kind) {
   case RUN_COMPLETE: t->complete++; return 0;
   case RUN_DIVERGED: t->diverged++; return 0;
@@ -436,6 +474,10 @@ static int run_one(const sweeper *s, size_t i, tally *t) {
     report_point(s, t, i, o, &st, now() - t0);
     if (o == OUT_COMPLETE || o == OUT_DIVERGED) return 0;
     if (o == OUT_INTERRUPTED) return 1;
+    if (o == OUT_ELSEWHERE) {
+      t->elsewhere++;
+      return 1;
+    }
     if (attempt < s->opt->retries && !s->opt->quiet)
       fprintf(stderr, "%s: %s: retrying (%ld of %ld)\n", prog, s->sw.points[i].name,
               attempt + 1, s->opt->retries);
@@ -476,6 +518,8 @@ static int run_local(const sweeper *s, long jobs) {
       while (slots[k].pid) k++;
       nn_error err = {0};
       const size_t i = queue[head++];
+      /* another process may have run it (or be running it) meanwhile */
+      if (!needs_run(s, i, &t)) continue;
       pid_t pid = start_point(s, i, attempts[i], &err);
       if (pid < 0) {
         cli_error(prog, &err);
@@ -519,6 +563,7 @@ static int run_local(const sweeper *s, long jobs) {
     if (o == OUT_COMPLETE) t.complete++;
     if (o == OUT_DIVERGED) t.diverged++;
     if (o == OUT_INTERRUPTED) t.interrupted++;
+    if (o == OUT_ELSEWHERE) t.elsewhere++;
     if (o == OUT_COMPLETE || o == OUT_DIVERGED) {
       t.finished++;
       t.busy += secs;
@@ -545,8 +590,8 @@ static int run_local(const sweeper *s, long jobs) {
            s->sw.name, t.complete, t.total, t.diverged, t.failed, t.interrupted + notrun,
            t.elsewhere ? ", some being run by other processes" : "", now() - t.start);
   if (stop_signal || t.failed)
-    fprintf(stderr, "%s: to resume, run the same command again: nnsweep -j %ld %s\n", prog, jobs,
-            s->sw.file);
+    fprintf(stderr, "%s: to resume, run the same command again: %s\n", prog,
+            s->command ? s->command : "nnsweep ...");
   free(queue), free(attempts), free(slots);
   return rc;
 }
@@ -636,16 +681,28 @@ static size_t array_ranges(const size_t *idx, size_t n, char *buf, size_t cap) {
 /* An #SBATCH line with a value sbatch reads back exactly: double-quoted
  * when needed; a value that cannot be (", \, control characters) stays on
  * sbatch's command line only and the script says so. */
-static void put_directive(FILE *f, const char *opt, const char *value) {
+static int put_directive(FILE *f, const char *opt, const char *value) {
   int plain = 1, quotable = 1;
   for (const unsigned char *p = (const unsigned char *)value; *p; p++) {
     if (*p < 0x20 || *p == 0x7f || *p == '"' || *p == '\\') quotable = 0;
     if (!(isalnum(*p) || strchr("._,=+-/%@:", *p))) plain = 0;
   }
+  /* the option itself: a plain -x or --name, nothing a shell could run */
+  int named = opt[0] == '-' && opt[1] != '\0';
+  for (const unsigned char *p = (const unsigned char *)opt; *p; p++)
+    if (!(isalnum(*p) || *p == '-' || *p == '_')) named = 0;
+  if (!named) {
+    fprintf(f, "# an sbatch option given on its command line (it cannot be written here)\n");
+    return -1;
+  }
   if (!value[0]) fprintf(f, "#SBATCH %s\n", opt);
   else if (plain) fprintf(f, "#SBATCH %s=%s\n", opt, value);
   else if (quotable) fprintf(f, "#SBATCH %s=\"%s\"\n", opt, value);
-  else fprintf(f, "# %s: given on sbatch's command line (the value cannot be quoted here)\n", opt);
+  else {
+    fprintf(f, "# %s: given on sbatch's command line (the value cannot be quoted here)\n", opt);
+    return -1;
+  }
+  return 0;
 }
 
 static int submit_slurm(const sweeper *s) {
@@ -695,6 +752,7 @@ static int submit_slurm(const sweeper *s) {
     fprintf(stderr, "%s: out of memory\n", prog);
     return NN_FAIL;
   }
+  int lost = 0; /* an sbatch argument left to the command line */
   char *qcwd = cli_quote(cwd), *qself = cli_quote(self), *qfile = cli_quote(s->sw.file);
   fprintf(f, "#!/bin/sh\n# nnsweep %s: %zu pending points as one job array\n", s->sw.name, n);
   put_directive(f, "--job-name", jobname);
@@ -708,9 +766,9 @@ static int submit_slurm(const sweeper *s) {
     char key[256];
     if (arg[0] == '-' && eq && (size_t)(eq - arg) < sizeof key) {
       snprintf(key, sizeof key, "%.*s", (int)(eq - arg), arg);
-      put_directive(f, key, eq + 1);
+      lost |= put_directive(f, key, eq + 1);
     } else {
-      put_directive(f, arg, "");
+      lost |= put_directive(f, arg, "");
     }
   }
   fprintf(f, "# a TERM (preemption, time limit) reaches nnsweep, whose run saves as\n"
@@ -722,6 +780,13 @@ static int submit_slurm(const sweeper *s) {
     free(text), free(array);
     fprintf(stderr, "%s: out of memory\n", prog);
     return NN_FAIL;
+  }
+  if (s->opt->print && lost) {
+    fprintf(stderr, "%s: --print: an sbatch argument after -- cannot be written as an #SBATCH "
+            "line (a control character, a quote or a backslash, or not an option); pass it to "
+            "sbatch yourself\n", prog);
+    free(text), free(array);
+    return NN_BADINPUT;
   }
   if (s->opt->print) {
     fputs(text, stdout);
@@ -891,12 +956,17 @@ static int parse_args(int argc, char **argv, options *opt, const char **file) {
 int main(int argc, char **argv) {
   options opt = {0};
   const char *file = NULL;
+  char *command = cli_command_line(argc, argv); /* before getopt permutes argv */
   int rc = parse_args(argc, argv, &opt, &file);
-  if (rc) return rc < 0 ? 0 : rc;
+  if (rc) {
+    free(command);
+    return rc < 0 ? 0 : rc;
+  }
   results_quiet_hdf5();
 
   sweeper s;
   memset(&s, 0, sizeof s);
+  s.command = command;
   s.opt = &opt;
   char *errors = NULL;
   nn_error err = {0};
@@ -914,7 +984,7 @@ int main(int argc, char **argv) {
     } else {
       cli_error(prog, &err);
     }
-    free(errors);
+    free(errors), free(command);
     return rc;
   }
   free(errors);
@@ -935,7 +1005,7 @@ int main(int argc, char **argv) {
     rc = list_points(&s);
     goto done;
   }
-  if ((rc = fs_make_dirs(s.logs, "output.dir", &err))) {
+  if (!opt.print && (rc = fs_make_dirs(s.logs, "output.dir", &err))) {
     cli_error(prog, &err);
     goto done;
   }
@@ -946,6 +1016,7 @@ int main(int argc, char **argv) {
   else rc = run_local(&s, jobs);
 done:
   sweep_free(&s.sw);
+  free(command);
   if (fflush(stdout) != 0 && rc == NN_OK) {
     fprintf(stderr, "%s: error writing to standard output\n", prog);
     rc = NN_FAIL;

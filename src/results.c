@@ -1197,6 +1197,19 @@ int results_temp_name(const char *path, char *buf, size_t n) {
   return (size_t)snprintf(buf, n, "%s.tmp-%s-%ld", path, host, (long)getpid()) < n ? 0 : -1;
 }
 
+/* Whether s is "HOST-PID" as results_temp_name() writes it: host characters,
+ * a dash, digits, nothing after.  Another run's file (a spec may be named
+ * "x.h5.tmp-y", and its file ends in .h5) never matches. */
+static int temp_suffix(const char *s) {
+  const char *dash = strrchr(s, '-');
+  if (!dash || dash == s || !dash[1]) return 0;
+  for (const char *p = s; p < dash; p++)
+    if (!isalnum((unsigned char)*p) && *p != '-' && *p != '.' && *p != '_') return 0;
+  for (const char *p = dash + 1; *p; p++)
+    if (!isdigit((unsigned char)*p)) return 0;
+  return 1;
+}
+
 void results_remove_temporaries(const char *path) {
   char dir[DATA_PATH_MAX], prefix[DATA_PATH_MAX + 8];
   fs_dirname(path, dir, sizeof dir);
@@ -1206,7 +1219,7 @@ void results_remove_temporaries(const char *path) {
   const size_t plen = strlen(prefix);
   struct dirent *e;
   while ((e = readdir(d)) != NULL) {
-    if (strncmp(e->d_name, prefix, plen) != 0) continue;
+    if (strncmp(e->d_name, prefix, plen) != 0 || !temp_suffix(e->d_name + plen)) continue;
     char stale[2 * DATA_PATH_MAX + 8];
     snprintf(stale, sizeof stale, "%s/%s", dir, e->d_name);
     struct stat st;

@@ -207,8 +207,9 @@ static int examine(run *u, int force, nn_error *err) {
     return nn_error_set(err, NN_BADINPUT, "cannot resume: %s; use --force to start over",
                         probe.msg);
   }
-  /* the keys that cannot change the result are today's */
-  u->r.spec.train.threads = want.train.threads;
+  /* output.dir is today's; the threads stay the run's own, so that it ends
+   * bit-identical to a run never stopped (BLAS sums depend on the count) */
+  if (u->r.threads > 0) u->r.spec.train.threads = u->r.threads;
   snprintf(u->r.spec.output.dir, sizeof u->r.spec.output.dir, "%s", want.output.dir);
   u->start = RUN_RESUME;
   return NN_OK;
@@ -331,14 +332,13 @@ void run_close(run *u) {
 
 /* ---------------------------------------------------------------- inspect */
 
-void run_inspect(const char *path, run_state *st) {
+void run_inspect(const char *path, const spec *want, run_state *st) {
   memset(st, 0, sizeof *st);
   struct stat sb;
+  const int held = lock_held(path, &st->owner) == 1;
   if (lstat(path, &sb) != 0) {
-    st->kind = errno == ENOENT ? RUN_PENDING : RUN_UNREADABLE;
+    st->kind = held ? RUN_RUNNING : errno == ENOENT ? RUN_PENDING : RUN_UNREADABLE;
     if (st->kind == RUN_UNREADABLE) snprintf(st->why, sizeof st->why, "%s", strerror(errno));
-    /* a first write may still be under way */
-    if (st->kind == RUN_PENDING && lock_held(path, &st->owner) == 1) st->kind = RUN_RUNNING;
     return;
   }
   if (!S_ISREG(sb.st_mode)) {
@@ -357,10 +357,13 @@ void run_inspect(const char *path, run_state *st) {
   st->epochs = r.spec.train.epochs;
   st->has_test = r.has_test;
   st->test_accuracy = r.test_accuracy;
-  if (strcmp(r.status, "complete") == 0) st->kind = RUN_COMPLETE;
+  if (held) st->kind = RUN_RUNNING;
+  else if (want && (spec_differences(&r.spec, want, st->why, sizeof st->why), st->why[0]))
+    st->kind = RUN_OTHER_SPEC;
+  else if (strcmp(r.status, "complete") == 0) st->kind = RUN_COMPLETE;
   else if (strcmp(r.status, "diverged") == 0) st->kind = RUN_DIVERGED;
   else if (strcmp(r.status, "interrupted") == 0) st->kind = RUN_INTERRUPTED;
-  else st->kind = lock_held(path, &st->owner) == 1 ? RUN_RUNNING : RUN_KILLED;
+  else st->kind = RUN_KILLED;
   results_free(&r);
 }
 
@@ -371,9 +374,13 @@ void run_state_text(const run_state *st, char *buf, size_t n) {
     char who[600];
     snprintf(who, sizeof who, "%s (pid %ld, since %s)", st->owner.host, st->owner.pid,
              st->owner.since);
-    snprintf(buf, n, "running on %s, epoch %ld/%ld", who, st->epochs_done, st->epochs);
+    if (strcmp(st->owner.program, "nnrun") != 0)
+      snprintf(buf, n, "being written by %s on %s", st->owner.program, who);
+    else
+      snprintf(buf, n, "running on %s, epoch %ld/%ld", who, st->epochs_done, st->epochs);
     break;
   }
+  case RUN_OTHER_SPEC: snprintf(buf, n, "another spec (%s)", st->why); break;
   case RUN_KILLED: snprintf(buf, n, "killed after epoch %ld", st->epochs_done); break;
   case RUN_INTERRUPTED: snprintf(buf, n, "interrupted after epoch %ld", st->epochs_done); break;
   case RUN_COMPLETE: snprintf(buf, n, "complete"); break;

@@ -49,7 +49,9 @@ int run_spec(spec *s, const char *spec_file, char *const *overrides, size_t n, c
 /* How run_open() found the results file. */
 enum run_start {
   RUN_FRESH,      /* no file (or --force): a new run */
-  RUN_RESUME,     /* an unfinished run of the same spec: continue it */
+  RUN_RESUME,     /* an unfinished run of the same spec: continue it, on the
+                     BLAS threads it started with (results are bit-identical
+                     per thread count) */
   RUN_UP_TO_DATE, /* a complete (or diverged) run of the same spec: nothing to do */
 };
 
@@ -98,6 +100,8 @@ enum run_kind {
   RUN_INTERRUPTED,
   RUN_COMPLETE,
   RUN_DIVERGED,
+  RUN_OTHER_SPEC,  /* a results file of another spec than the one wanted: why says
+                      which keys differ */
   RUN_UNREADABLE,  /* not a readable results file: why says so */
 };
 
@@ -107,13 +111,18 @@ typedef struct run_state {
   int has_test;
   double test_accuracy;
   lock_owner owner;          /* RUN_RUNNING */
-  char why[NN_ERROR_MAX];    /* RUN_UNREADABLE */
+  char why[NN_ERROR_MAX];    /* RUN_UNREADABLE, RUN_OTHER_SPEC */
 } run_state;
 
-/* Reads the state of the results file at path (summary only, no weights). */
-void run_inspect(const char *path, run_state *st);
+/* Reads the state of the results file at path (summary only, no weights).
+ * A held lock wins over what the file says (a writer is at work: a resume
+ * still loading, nneval storing /test); a file whose spec differs from want
+ * (when not NULL; ignored keys aside) is RUN_OTHER_SPEC. */
+void run_inspect(const char *path, const spec *want, run_state *st);
 
 /* "pending", "running on node7 (pid 12, since 10:02:11), epoch 3/30",
+ * "being written by nneval on node7 (pid 12, since 10:02:11)",
+ * "another spec (train.lr: 5 in the file, 1 now)",
  * "killed after epoch 3", "interrupted after epoch 3", "complete",
  * "diverged in epoch 4", "unreadable: WHY". */
 void run_state_text(const run_state *st, char *buf, size_t n);

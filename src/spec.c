@@ -5,12 +5,15 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <yaml.h>
 
@@ -771,12 +774,25 @@ int spec_load_string(spec *s, const char *yaml, size_t len, const char *label,
 }
 
 int spec_load_file(spec *s, const char *path, nn_error *err) {
-  FILE *f = fopen(path, "rb");
+  /* never waits on a FIFO: opened without blocking, then only a plain file
+   * (or a folder, refused on read below) is read */
+  int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0) return nn_error_set(err, NN_BADINPUT, "%s: cannot open: %s", path, strerror(errno));
+  struct stat st;
+  if (fstat(fd, &st) != 0 || (!S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode))) {
+    close(fd);
+    return nn_error_set(err, NN_BADINPUT, "%s: not a regular file (a FIFO or device?)", path);
+  }
+  int flags = fcntl(fd, F_GETFL);
+  if (flags >= 0) fcntl(fd, F_SETFL, flags & ~O_NONBLOCK);
+  FILE *f = fdopen(fd, "rb");
   char *buf = NULL, defname[SPEC_PATH_MAX];
   size_t len = 0;
   int rc = NN_OK;
-  if (!f)
-    return nn_error_set(err, NN_BADINPUT, "%s: cannot open: %s", path, strerror(errno));
+  if (!f) {
+    close(fd);
+    return nn_error_set(err, NN_FAIL, "%s: cannot open: %s", path, strerror(errno));
+  }
   buf = malloc((size_t)SPEC_FILE_MAX + 1);
   if (!buf) {
     rc = nn_error_set(err, NN_FAIL, "%s: out of memory", path);

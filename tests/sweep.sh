@@ -138,7 +138,7 @@ kill -INT "$pid"
 wait "$pid"
 code=$?
 [ "$code" -eq 1 ] && pass || fail "SIGINT: nnsweep exit $code, expected 1"
-expect_in "$tmp/int.err" "to resume, run the same command again: nnsweep -j 2 slow.yaml"
+expect_in "$tmp/int.err" "to resume, run the same command again: $NNSWEEP -j 2 slow.yaml"
 nint=0
 for f in slow/*.h5; do [ "$(h5status "$f")" = interrupted ] && nint=$((nint + 1)); done
 [ "$nint" -ge 1 ] && pass || fail "SIGINT: no run saved as interrupted: $(for f in slow/*.h5; do echo "$f $(h5status "$f")"; done)"

@@ -1,0 +1,134 @@
+#!/bin/sh
+# tests/hostile.sh: the cases of a hostile review of the many-runs layer,
+# each one a check that failed before its fix.  Names that would become
+# code (a gnuplot pipe, a shell line in a Slurm script), writes through
+# planted links, FIFOs where files are expected (nothing may hang: every
+# command runs under timeout), one run's clean-up deleting another's files,
+# a sweep trusting a file of another spec, two sweeps on one folder, and a
+# resume on another thread count.
+. "$top_srcdir/tests/setup.sh"
+NNSWEEP=$top_builddir/src/nnsweep
+NNPLOT=$top_builddir/src/nnplot
+unset SLURM_ARRAY_TASK_ID SLURM_ARRAY_JOB_ID SLURM_JOB_ID
+T="timeout 20"
+
+make_tiny "$tmp/tiny"
+spec() { # spec FILE NAME EPOCHS OUTDIR
+  cat >"$1" <<EOT
+name: $2
+seed: 3
+data: {dir: $tmp/tiny, format: csv, dev_size: 50}
+model: {hidden: 8}
+train: {epochs: $3, batch: 25, lr: 2.0}
+output: {dir: $4}
+EOT
+}
+cd "$tmp"
+
+# ---- nnplot: a folder named like a gnuplot pipe runs nothing
+spec a.yaml plotme 3 "$tmp/r"
+expect 0 $T "$NNRUN" -q a.yaml
+mkdir -p '|touch PWNED;true '
+cp r/plotme.h5 '|touch PWNED;true /'
+expect 0 $T "$NNPLOT" -q '|touch PWNED;true '
+[ ! -e PWNED ] && pass || fail "nnplot ran a command from a folder name"
+[ -s '|touch PWNED;true /plotme-loss.png' ] && pass || fail "the plot was not drawn there"
+
+# ---- nnplot: planted links at the outputs are replaced, never written through
+mkdir -p plot2 && cp r/plotme.h5 plot2/
+echo victim >victim.txt
+ln -s "$tmp/victim.txt" plot2/plotme.gp
+ln -s "$tmp/victim2.txt" plot2/plotme-loss.png
+expect 1 $T "$NNPLOT" -q -k plot2 # the kept script's link is refused
+[ "$(cat victim.txt)" = victim ] && [ ! -e victim2.txt ] && pass ||
+  fail "nnplot wrote through a planted link"
+rm plot2/plotme.gp
+expect 0 $T "$NNPLOT" -q plot2
+[ ! -e victim2.txt ] && [ ! -L plot2/plotme-loss.png ] && pass ||
+  fail "nnplot wrote through the link or kept it"
+
+# ---- a run's clean-up never deletes another run's files
+spec b.yaml a.h5.tmp-x 3 "$tmp/t1"
+spec c.yaml a 3 "$tmp/t1"
+expect 0 $T "$NNRUN" -q b.yaml
+expect 0 $T "$NNRUN" -q c.yaml
+[ -f t1/a.h5.tmp-x.h5 ] && pass || fail "running 'a' deleted the results of 'a.h5.tmp-x'"
+touch t1/a.h5.tmp-otherhost-123
+expect 0 $T "$NNRUN" -q --force c.yaml
+[ ! -e t1/a.h5.tmp-otherhost-123 ] && [ -f t1/a.h5.tmp-x.h5 ] && pass ||
+  fail "the lock holder's clean-up removed the wrong files"
+
+# ---- FIFOs where a spec, a data file or a log is expected: no hang, exit 2
+mkfifo fifo.yaml
+expect 2 $T "$NNRUN" fifo.yaml && expect_in "$tmp/err" "not a regular file"
+mkdir fifodata && cp tiny/*.csv fifodata/ && rm fifodata/images_test.csv &&
+  mkfifo fifodata/images_test.csv
+expect 2 $T "$NNRUN" -q a.yaml data.dir="$tmp/fifodata" -o "$tmp/fifo.h5" &&
+  expect_in "$tmp/err" "not a regular file"
+expect 2 $T "$NNEVAL" -q --data "$tmp/fifodata" r/plotme.h5
+cat >s1.yaml <<EOT
+spec: base.yaml
+set: {train.epochs: 2}
+grid: {seed: [1, 2]}
+output: {dir: $tmp/s1}
+EOT
+spec base.yaml tiny 2 "$tmp/unused"
+mkdir -p s1/logs && mkfifo 's1/logs/seed=1.log'
+expect 1 $T "$NNSWEEP" -q -j 2 s1.yaml && expect_in "$tmp/err" "not a regular file"
+[ "$(h5status 's1/seed=2.h5')" = complete ] && pass || fail "a FIFO log stopped the other points"
+rm 's1/logs/seed=1.log'
+
+# ---- a sweep never takes a file of another spec for its own
+expect 0 $T "$NNSWEEP" -q -j 2 s1.yaml
+sed -i 's/train.epochs: 2/train.epochs: 3/' s1.yaml
+expect 0 $T "$NNSWEEP" -n s1.yaml
+[ "$(grep -c 'another spec (train.epochs: 2 in the file, 3 now)' "$tmp/out")" -eq 2 ] && pass ||
+  { fail "--list does not show the files as another spec"; cat "$tmp/out" >&2; }
+expect 1 $T "$NNSWEEP" -q -j 2 s1.yaml && expect_in "$tmp/err" "holds a complete run of another spec"
+
+# ---- two sweeps on one folder: points run elsewhere are no failures, no retries
+cat >s2.yaml <<EOT
+spec: base.yaml
+set: {train.epochs: 400, train.batch: 10}
+grid: {seed: [1, 2, 3]}
+output: {dir: $tmp/s2}
+EOT
+$T "$NNSWEEP" -q -j 1 -r 3 s2.yaml >s2a.out 2>s2a.err &
+first=$!
+while [ ! -e 's2/seed=1.h5.lock' ]; do sleep 0.05; done
+$T "$NNSWEEP" -j 1 -r 3 s2.yaml >s2b.out 2>s2b.err || :
+wait "$first" || :
+if grep -q "retrying\|failed" s2a.err s2b.err; then
+  fail "a point held by the other sweep counted as failed"; cat s2a.err s2b.err >&2
+else pass; fi
+expect 0 $T "$NNSWEEP" -n s2.yaml
+[ "$(grep -c ' complete ' "$tmp/out")" -eq 3 ] && pass || fail "not every point complete"
+
+# ---- the Slurm script: an sbatch argument never becomes a shell line
+nl='
+'
+expect 2 $T "$NNSWEEP" --slurm --print s1.yaml -- "--x${nl}touch $tmp/PWN2" &&
+  expect_in "$tmp/err" "cannot be written as an #SBATCH line"
+expect 2 $T "$NNSWEEP" --slurm --print s1.yaml -- "--x${nl}y=1"
+[ ! -e "$tmp/PWN2" ] && pass || fail "PWN2"
+
+# ---- nneval never stores through a link
+ln -s "$tmp/r/plotme.h5" link.h5
+cp r/plotme.h5 before.h5
+expect 2 $T "$NNEVAL" -q link.h5 && expect_in "$tmp/err" "not a regular file"
+[ -L link.h5 ] && cmp -s r/plotme.h5 before.h5 && pass || fail "nneval replaced the link"
+expect 0 $T "$NNEVAL" -q --no-store link.h5
+
+# ---- a resume keeps the run's own thread count
+spec slow.yaml slow 3000 "$tmp/th"
+"$NNRUN" -q --threads 1 slow.yaml &
+pid=$!
+while [ ! -s th/slow.h5 ]; do sleep 0.05; done
+sleep 0.3
+kill -KILL "$pid"; wait "$pid" 2>/dev/null || :
+expect 0 $T "$NNRUN" --threads 2 slow.yaml train.epochs=3000 &&
+  expect_in "$tmp/out" "on the run's own 1 BLAS threads (not 2)"
+[ "$("$H5DUMP" -a /threads th/slow.h5 | sed -n 's/.*(0): *//p')" = 1 ] && pass ||
+  fail "the resumed run did not keep 1 thread"
+
+finish
