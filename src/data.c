@@ -89,10 +89,10 @@ static int rd_check(reader *r, int saved_errno, nn_error *err) {
                         strerror(saved_errno ? saved_errno : EIO));
   if (code == Z_MEM_ERROR)
     return nn_error_set(err, NN_FAIL, "%s: out of memory in zlib", r->path);
-  /* zlib prefixes its message with the path: drop it, we add our own. */
-  size_t plen = strlen(r->path);
-  if (msg && strncmp(msg, r->path, plen) == 0 && msg[plen] == ':' && msg[plen + 1] == ' ')
-    msg += plen + 2;
+  /* zlib prefixes its message with "<fd:N>: " (the file was opened by
+   * descriptor): drop it, we name the path ourselves. */
+  const char *colon = msg && strncmp(msg, "<fd:", 4) == 0 ? strstr(msg, ">: ") : NULL;
+  if (colon) msg = colon + 3;
   return nn_error_set(err, NN_BADINPUT,
                       "%s: broken gzip data: %s (expected a valid .gz file; fetch it again)",
                       r->path, msg && *msg ? msg : "unknown error");

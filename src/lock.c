@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "lock.h"
+#include "text.h"
 
 #define RECORD_MAX 1024 /* bytes of a lock file we read */
 
@@ -33,12 +34,9 @@ static void parse_record(const char *text, lock_owner *o) {
     if (sp) {
       size_t klen = (size_t)(sp - line), vlen = len - klen - 1;
       const char *v = sp + 1;
-      /* printable ASCII only: the record may come from anyone */
+      /* escaped: the record may come from anyone */
       char value[LOCK_TEXT_MAX];
-      size_t o2 = 0;
-      for (size_t i = 0; i < vlen && o2 + 1 < sizeof value; i++)
-        value[o2++] = v[i] >= 0x20 && v[i] < 0x7f ? v[i] : '?';
-      value[o2] = '\0';
+      text_escape(v, vlen, 0, value, sizeof value);
       if (klen == 7 && !memcmp(line, "program", 7)) snprintf(o->program, sizeof o->program, "%.63s", value);
       else if (klen == 4 && !memcmp(line, "host", 4)) snprintf(o->host, sizeof o->host, "%s", value);
       else if (klen == 3 && !memcmp(line, "pid", 3)) o->pid = strtol(value, NULL, 10);

@@ -104,12 +104,13 @@ static int eval_file(const char *file, const options *opt, data_cache *cache, nn
   if (store && lstat(file, &st) == 0) {
     /* /test is stored by replacing the file: never a link (the link would
      * become a copy, and the file it names would go unlocked) */
-    if (!S_ISREG(st.st_mode))
+    if (S_ISLNK(st.st_mode))
       rc = nn_error_set(err, NN_BADINPUT,
-                        "%s: not a regular file (a link?); evaluate it with --no-store, or "
-                        "name the file itself to store /test", file);
-    else
+                        "%s: a symbolic link, not a regular file; evaluate it with --no-store, "
+                        "or name the file itself to store /test", file);
+    else if (S_ISREG(st.st_mode))
       rc = lock_take(&lk, file, prog, err);
+    /* anything else is refused by the read below */
   }
   if (rc || (rc = results_read(&r, file, err))) goto done;
   if ((rc = load_split(&r, opt, file, cache, err))) goto done;

@@ -25,6 +25,7 @@
 #include "fsutil.h"
 #include "run.h"
 #include "sweep.h"
+#include "text.h"
 
 static const char *prog = "nnsweep";
 
@@ -172,9 +173,7 @@ static void last_failure(const sweeper *s, size_t i, char *why, size_t n) {
   *end = '\0';
   char *start = strrchr(tail, '\n');
   start = start ? start + 1 : tail;
-  size_t o = 0;
-  for (const char *p = start; *p && o + 1 < n; p++) why[o++] = *p >= 0x20 && *p < 0x7f ? *p : '?';
-  why[o] = '\0';
+  text_escape(start, strlen(start), 1, why, n);
   if (!why[0]) snprintf(why, n, "exit %d", atoi(trailer + 14));
 }
 

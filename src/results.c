@@ -29,6 +29,7 @@
 
 #include "fsutil.h"
 #include "results.h"
+#include "text.h"
 
 /* size_t as HDF5 sees it in memory. */
 #define NATIVE_SIZE_T (sizeof(size_t) == 8 ? H5T_NATIVE_UINT64 : H5T_NATIVE_UINT32)
@@ -799,10 +800,8 @@ static int read_attr_int(reader *c, hid_t loc, const char *where, const char *na
 /* Text from the file for a message: at most 64 bytes, anything but printable
  * ASCII escaped as \xNN, so the message stays one line of plain text. */
 static const char *shown(const char *s, char buf[300]) {
-  size_t o = 0;
-  for (const unsigned char *p = (const unsigned char *)s; *p && o < 64 * 4; p++)
-    o += (size_t)snprintf(buf + o, 300 - o, *p >= 0x20 && *p < 0x7f ? "%c" : "\\x%02x", *p);
-  buf[o] = '\0';
+  const size_t len = strlen(s);
+  text_escape(s, len < 64 ? len : 64, 0, buf, 300);
   return buf;
 }
 

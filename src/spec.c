@@ -158,23 +158,7 @@ static int is_yaml_nonfinite(const char *t) {
 
 /* Whether t (len bytes) is valid UTF-8: what YAML text (and so the resolved
  * spec and the results file) can hold. */
-static int is_utf8(const char *t, size_t len) {
-  const unsigned char *p = (const unsigned char *)t, *end = p + len;
-  while (p < end) {
-    unsigned c = *p++, more = c < 0x80 ? 0 : c >= 0xc2 && c < 0xe0 ? 1 : c >= 0xe0 && c < 0xf0 ? 2
-                                       : c >= 0xf0 && c < 0xf5 ? 3 : 9;
-    if (more == 9 || (size_t)(end - p) < more) return 0;
-    unsigned cp = c & (0x3fu >> more);
-    for (unsigned i = 0; i < more; i++, p++) {
-      if ((*p & 0xc0) != 0x80) return 0;
-      cp = cp << 6 | (*p & 0x3fu);
-    }
-    if ((more == 2 && (cp < 0x800 || (cp >= 0xd800 && cp < 0xe000))) ||
-        (more == 3 && (cp < 0x10000 || cp > 0x10ffff)))
-      return 0;
-  }
-  return 1;
-}
+static int is_utf8(const char *t, size_t len) { return text_is_utf8(t, len); }
 
 /* Writes a value for a message: plain text as is, anything else quoted with C
  * escapes (bytes of invalid UTF-8 too), long values cut with "...". */
@@ -830,22 +814,7 @@ int spec_load_file(spec *s, const char *path, nn_error *err) {
  * escaped as \n, \t, \xNN, so a message stays one line of text; cut to fit
  * n bytes. */
 static void arg_text(const char *arg, char *buf, size_t n) {
-  size_t o = 0;
-  const int utf8 = is_utf8(arg, strlen(arg));
-  for (const unsigned char *p = (const unsigned char *)arg; *p; p++) {
-    char e[8];
-    if (*p == '\n' || *p == '\t')
-      snprintf(e, sizeof e, "\\%c", *p == '\n' ? 'n' : 't');
-    else if (*p < 0x20 || *p == 0x7f || (*p >= 0x80 && !utf8))
-      snprintf(e, sizeof e, "\\x%02x", *p);
-    else
-      e[0] = (char)*p, e[1] = '\0';
-    size_t k = strlen(e);
-    if (o + k >= n) break;
-    memcpy(buf + o, e, k);
-    o += k;
-  }
-  if (n) buf[o] = '\0';
+  text_escape(arg, strlen(arg), 1, buf, n);
 }
 
 int spec_override(spec *s, const char *raw, nn_error *err) {

@@ -115,7 +115,7 @@ expect 2 $T "$NNSWEEP" --slurm --print s1.yaml -- "--x${nl}y=1"
 # ---- nneval never stores through a link
 ln -s "$tmp/r/plotme.h5" link.h5
 cp r/plotme.h5 before.h5
-expect 2 $T "$NNEVAL" -q link.h5 && expect_in "$tmp/err" "not a regular file"
+expect 2 $T "$NNEVAL" -q link.h5 && expect_in "$tmp/err" "a symbolic link, not a regular file"
 [ -L link.h5 ] && cmp -s r/plotme.h5 before.h5 && pass || fail "nneval replaced the link"
 expect 0 $T "$NNEVAL" -q --no-store link.h5
 
