@@ -90,6 +90,10 @@ int lock_take(lock *l, const char *path, const char *program, nn_error *err) {
       if (saved == EACCES || saved == EAGAIN) {
         lock_owner o;
         read_record(fd, &o);
+        /* a record without a sane pid: the kernel knows the holder's */
+        struct flock holder = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
+        if (o.pid <= 0 && fcntl(fd, F_GETLK, &holder) == 0 && holder.l_type != F_UNLCK)
+          o.pid = holder.l_pid;
         close(fd);
         char who[600];
         lock_owner_text(&o, who, sizeof who);

@@ -219,7 +219,9 @@ static void cell(const table *t, size_t row, const column *c, char *buf, char *s
   case COL_KEY: spec_key_text(&first->spec, c->index, buf, n); return;
   case COL_METRIC: metric_cell(t, g, c, buf, spread, n); return;
   case COL_STATUS:
-    if (t->opt->fmt == FMT_CSV && g->n == 1) snprintf(buf, n, "%s", first->status);
+    /* csv: the status word, "killed" for a run that stopped running unsaved */
+    if (t->opt->fmt == FMT_CSV && g->n == 1)
+      snprintf(buf, n, "%s", first->state == SUMMARY_KILLED ? "killed" : first->status);
     else summary_group_status(s, row, buf, n);
     return;
   }

@@ -163,8 +163,10 @@ static const plot plots[] = {
 
 static void output_path(char *buf, size_t n, const options *opt, const char *prefix,
                         const char *what, const char *ext) {
-  /* gnuplot reads an output starting with '|' as a command to pipe to */
-  snprintf(buf, n, "%s%s/%s-%s.%s", opt->dir[0] == '|' ? "./" : "", opt->dir, prefix, what, ext);
+  /* gnuplot reads an output starting with '|' as a command to pipe to, and
+   * one starting with '~' as in the home folder: './' keeps them plain */
+  const int special = opt->dir[0] == '|' || opt->dir[0] == '~';
+  snprintf(buf, n, "%s%s/%s-%s.%s", special ? "./" : "", opt->dir, prefix, what, ext);
 }
 
 /* The data blocks' columns: 1 epoch, 2 runs, then for each enum
@@ -550,28 +552,42 @@ static int plot_curves(const curves *cv, const options *opt, nn_error *err) {
     if (lstat(tmppaths[i], &st) != 0 || !S_ISREG(st.st_mode) || st.st_size == 0)
       rc = nn_error_set(err, NN_FAIL, "gnuplot did not write %s", paths[i]);
   }
-  for (size_t i = 0; i < n && !rc; i++)
-    if (rename(tmppaths[i], paths[i]) != 0)
-      rc = nn_error_set(err, NN_FAIL, "cannot write %s: %s", paths[i], strerror(errno));
-  for (size_t i = 0; i < n; i++) unlink(tmppaths[i]);
-  rmdir(tmpdir);
-  if (rc) {
-    for (size_t i = 0; i < n; i++) unlink(paths[i]); /* none of a failed set */
-    return rc;
-  }
-  if (opt->keep) {
-    /* the script that redraws the plots in place, for the user */
-    snprintf(script_path, sizeof script_path, "%s/%s.gp", opt->dir, prefix);
-    int fd = open(script_path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+  /* the script that redraws the plots in place, for the user: a new file in
+   * the private folder too, renamed with the plots */
+  char tmpscript[PLOT_PATH_MAX];
+  if ((size_t)snprintf(tmpscript, sizeof tmpscript, "%s/%s.gp", tmpdir, prefix) >=
+          sizeof tmpscript ||
+      (size_t)snprintf(script_path, sizeof script_path, "%s/%s.gp", opt->dir, prefix) >=
+          sizeof script_path)
+    rc = rc ? rc : nn_error_set(err, NN_BADINPUT, "%s: path too long", opt->dir);
+  if (!rc && opt->keep) {
+    int fd = open(tmpscript, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
     FILE *kept = fd >= 0 ? fdopen(fd, "w") : NULL;
     if (!kept) {
       if (fd >= 0) close(fd);
-      return nn_error_set(err, NN_FAIL, "cannot create the gnuplot script %s: %s", script_path,
-                          strerror(errno));
+      rc = nn_error_set(err, NN_FAIL, "cannot create the gnuplot script %s: %s", script_path,
+                        strerror(errno));
+    } else {
+      put_script(kept, cv, opt, prefix);
+      if (ferror(kept) | (fclose(kept) != 0))
+        rc = nn_error_set(err, NN_FAIL, "cannot write the gnuplot script %s", script_path);
     }
-    put_script(kept, cv, opt, prefix);
-    if (ferror(kept) | (fclose(kept) != 0))
-      return nn_error_set(err, NN_FAIL, "cannot write the gnuplot script %s", script_path);
+  }
+  size_t renamed = 0;
+  for (; renamed < n && !rc; renamed++)
+    if (rename(tmppaths[renamed], paths[renamed]) != 0) {
+      rc = nn_error_set(err, NN_FAIL, "cannot write %s: %s", paths[renamed], strerror(errno));
+      break;
+    }
+  if (!rc && opt->keep && rename(tmpscript, script_path) != 0)
+    rc = nn_error_set(err, NN_FAIL, "cannot write %s: %s", script_path, strerror(errno));
+  for (size_t i = 0; i < n; i++) unlink(tmppaths[i]);
+  unlink(tmpscript);
+  rmdir(tmpdir);
+  if (rc) {
+    /* none of a failed set: the plots of this call only, never older ones */
+    for (size_t i = 0; i < renamed; i++) unlink(paths[i]);
+    return rc;
   }
   if (!opt->quiet) {
     for (size_t i = 0; i < n; i++) printf("wrote %s\n", paths[i]);

@@ -266,11 +266,15 @@ static pid_t start_point(const sweeper *s, size_t i, int attempt, nn_error *err)
 }
 
 /* Appends "nnsweep: exit N" to point i's log after its run ended. */
-static void log_exit(const sweeper *s, size_t i, int code) {
+static void log_exit(const sweeper *s, size_t i, int status, int code) {
   char logp[RUN_PATH_MAX + 16];
   log_path(s, i, logp, sizeof logp);
   int fd = open_log(logp, 0);
   if (fd < 0) return;
+  /* the reason a listing shows: the line before the trailer */
+  if (WIFSIGNALED(status))
+    dprintf(fd, "nnsweep: nnrun was killed by signal %d (%s)\n", WTERMSIG(status),
+            strsignal(WTERMSIG(status)));
   dprintf(fd, "nnsweep: exit %d\n", code);
   close(fd);
 }
@@ -464,7 +468,7 @@ static int run_one(const sweeper *s, size_t i, tally *t) {
       break;
     }
     const int code = exit_code(status);
-    log_exit(s, i, code);
+    log_exit(s, i, status, code);
     run_state st;
     enum outcome o = outcome_of(s, i, code, &st);
     if (o == OUT_COMPLETE) t->complete++;
@@ -555,7 +559,7 @@ static int run_local(const sweeper *s, long jobs) {
     slots[k].pid = 0;
     t.running--;
     const int code = exit_code(status);
-    log_exit(s, done.point, code);
+    log_exit(s, done.point, status, code);
     run_state st;
     enum outcome o = outcome_of(s, done.point, code, &st);
     const double secs = now() - done.start;
@@ -621,10 +625,19 @@ static int run_task(const sweeper *s, long task) {
       execlp("scontrol", "scontrol", "requeue", id, (char *)NULL);
       _exit(127);
     }
-    int status;
-    if (pid > 0 && waitpid(pid, &status, 0) == pid && exit_code(status) == 0)
+    int status = 0;
+    if (pid > 0 && waitpid(pid, &status, 0) == pid && exit_code(status) == 0) {
       printf("%s: requeued %s to resume point %ld\n", prog, id, task);
+      return NN_FAIL;
+    }
+    fprintf(stderr, "%s: could not requeue %s (scontrol requeue %s)\n", prog, id,
+            pid < 0 ? "could not start" : WIFEXITED(status) && WEXITSTATUS(status) == 127
+                                              ? "not found"
+                                              : "failed");
   }
+  if (rc && (stop_signal || t.interrupted))
+    fprintf(stderr, "%s: to resume, run the same command again: %s\n", prog,
+            s->command ? s->command : "nnsweep --task ...");
   return rc ? NN_FAIL : NN_OK;
 }
 
@@ -861,7 +874,7 @@ static int submit_slurm(const sweeper *s) {
 static int parse_args(int argc, char **argv, options *opt, const char **file) {
   static const struct option longopts[] = {
       {"list", no_argument, NULL, 'n'},       {"jobs", required_argument, NULL, 'j'},
-      {"task", no_argument, NULL, 'T'},       {"slurm", no_argument, NULL, 'S'},
+      {"task", optional_argument, NULL, 'T'},       {"slurm", no_argument, NULL, 'S'},
       {"print", no_argument, NULL, 'P'},      {"mpi", no_argument, NULL, 'M'},
       {"retries", required_argument, NULL, 'r'}, {"quiet", no_argument, NULL, 'q'},
       {"help", no_argument, NULL, 'h'},       {"version", no_argument, NULL, 'V'},
@@ -894,17 +907,20 @@ static int parse_args(int argc, char **argv, options *opt, const char **file) {
         return 2;
       }
       break;
-    case 'T':
+    case 'T': {
       opt->task = -2;
-      /* an optional index: --task 3, --task=3 is not getopt's, so by hand */
-      if (optind < end && argv[optind][0] >= '0' && argv[optind][0] <= '9') {
-        if (cli_parse_long(argv[optind], 0, 100000000, &opt->task)) {
-          fprintf(stderr, "%s: --task: expected a point index, got '%s'\n", prog, argv[optind]);
-          return 2;
-        }
-        optind++;
+      /* --task=3, or --task 3 when the next argument is all digits (a sweep
+       * file named 4lr.yaml is a file) */
+      const char *index = optarg;
+      if (!index && optind < end && argv[optind][0] &&
+          strspn(argv[optind], "0123456789") == strlen(argv[optind]))
+        index = argv[optind++];
+      if (index && cli_parse_long(index, 0, 100000000, &opt->task)) {
+        fprintf(stderr, "%s: --task: expected a point index, got '%s'\n", prog, index);
+        return 2;
       }
       break;
+    }
     case 'S': opt->slurm = 1; break;
     case 'P': opt->print = 1; break;
     case 'M': opt->mpi = 1; break;

@@ -1193,18 +1193,18 @@ int results_temp_name(const char *path, char *buf, size_t n) {
   /* a host name becomes part of a file name: keep it plain */
   for (char *p = host; *p; p++)
     if (!isalnum((unsigned char)*p) && *p != '-' && *p != '.') *p = '_';
-  return (size_t)snprintf(buf, n, "%s.tmp-%s-%ld", path, host, (long)getpid()) < n ? 0 : -1;
+  return (size_t)snprintf(buf, n, "%s.tmp~%s~%ld", path, host, (long)getpid()) < n ? 0 : -1;
 }
 
-/* Whether s is "HOST-PID" as results_temp_name() writes it: host characters,
- * a dash, digits, nothing after.  Another run's file (a spec may be named
- * "x.h5.tmp-y", and its file ends in .h5) never matches. */
+/* Whether s is "HOST~PID" as results_temp_name() writes it: host characters,
+ * a tilde, digits, nothing after.  A run name never holds a '~' (escaped as
+ * %7E), so another run's files never match. */
 static int temp_suffix(const char *s) {
-  const char *dash = strrchr(s, '-');
-  if (!dash || dash == s || !dash[1]) return 0;
-  for (const char *p = s; p < dash; p++)
+  const char *tilde = strchr(s, '~');
+  if (!tilde || tilde == s || !tilde[1]) return 0;
+  for (const char *p = s; p < tilde; p++)
     if (!isalnum((unsigned char)*p) && *p != '-' && *p != '.' && *p != '_') return 0;
-  for (const char *p = dash + 1; *p; p++)
+  for (const char *p = tilde + 1; *p; p++)
     if (!isdigit((unsigned char)*p)) return 0;
   return 1;
 }
@@ -1212,7 +1212,7 @@ static int temp_suffix(const char *s) {
 void results_remove_temporaries(const char *path) {
   char dir[DATA_PATH_MAX], prefix[DATA_PATH_MAX + 8];
   fs_dirname(path, dir, sizeof dir);
-  snprintf(prefix, sizeof prefix, "%s.tmp-", fs_basename(path));
+  snprintf(prefix, sizeof prefix, "%s.tmp~", fs_basename(path));
   DIR *d = opendir(dir);
   if (!d) return;
   const size_t plen = strlen(prefix);

@@ -20,7 +20,7 @@
  *                rows = true class, columns = predicted class, n (int64 scalar);
  *                only when has_test
  *
- * results_write() is atomic: it writes PATH.tmp-HOST-PID next to PATH, flushes and
+ * results_write() is atomic: it writes PATH.tmp~HOST~PID next to PATH, flushes and
  * fsyncs it, then renames it over PATH, so a reader sees the old file or the
  * new one, never a half-written one.  On failure the temporary file is removed
  * and PATH is untouched.
@@ -114,11 +114,12 @@ int results_read_summary(results *r, const char *path, nn_error *err);
  * cheap, for deciding whether an existing file may be replaced. */
 int results_read_status(const char *path, char *status, size_t n, nn_error *err);
 
-/* The temporary file of this process for path: PATH.tmp-HOST-PID (the host
- * name reduced to [A-Za-z0-9.-_]).  -1 when it does not fit n bytes. */
+/* The temporary file of this process for path: PATH.tmp~HOST~PID (the host
+ * name reduced to [A-Za-z0-9.-_]; run names never hold a '~').  -1 when it
+ * does not fit n bytes. */
 int results_temp_name(const char *path, char *buf, size_t n);
 
-/* Removes every temporary file PATH.tmp-* (plain files and links, never what
+/* Removes every temporary file PATH.tmp~HOST~PID (plain files and links, never what
  * a link points to): left by writers that were killed.  Only the holder of
  * path's lock (lock.h) may call this; best effort, errors are ignored. */
 void results_remove_temporaries(const char *path);

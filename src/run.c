@@ -39,12 +39,13 @@ static int plain_char(unsigned char c) {
          strchr("._,=+-", c) != NULL;
 }
 
-/* Appends s to buf[*o..cap) with %XX escapes; a name never starts with '.'
- * or '-' either (escaped too), so it is neither hidden nor an option. */
-static void put_escaped(char *buf, size_t cap, size_t *o, const char *s) {
+/* Appends s to buf[*o..cap) with %XX escapes, of the characters in also
+ * too; a name never starts with '.' or '-' either (escaped too), so it is
+ * neither hidden nor an option. */
+static void put_escaped(char *buf, size_t cap, size_t *o, const char *s, const char *also) {
   for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
     const int lead = *o == 0 && (*p == '.' || *p == '-');
-    if (plain_char(*p) && !lead) {
+    if (plain_char(*p) && !lead && !strchr(also, *p)) {
       if (*o + 1 < cap) buf[(*o)++] = (char)*p;
     } else if (*o + 3 < cap) {
       *o += (size_t)snprintf(buf + *o, cap - *o, "%%%02X", *p);
@@ -71,10 +72,19 @@ void run_name_join(const char *prefix, const char *const *assignments, size_t n,
   }
   size_t o = 0;
   full[0] = '\0';
-  put_escaped(full, cap, &o, prefix);
+  put_escaped(full, cap, &o, prefix, "");
   for (size_t i = 0; i < n; i++) {
     if (o) full[o++] = ',', full[o] = '\0';
-    put_escaped(full, cap, &o, sorted[i]);
+    /* key=value: ',' and '=' of the value escaped, so that the separators
+     * alone are literal and two specs never share a name */
+    const char *eq = strchr(sorted[i], '=');
+    char key[256];
+    snprintf(key, sizeof key, "%.*s", eq ? (int)(eq - sorted[i]) : 255, sorted[i]);
+    put_escaped(full, cap, &o, key, ",=");
+    if (eq) {
+      full[o++] = '=', full[o] = '\0';
+      put_escaped(full, cap, &o, eq + 1, ",=");
+    }
   }
   if (o < size) {
     memcpy(buf, full, o + 1);

@@ -23,13 +23,14 @@
 #include "train.h"
 
 /* Bytes of a run name, NUL included.  Longer names are cut and end with a
- * hash of the whole text, so that NAME.h5.tmp-HOST-PID fits a file name. */
+ * hash of the whole text, so that NAME.h5.tmp~HOST~PID fits a file name. */
 #define RUN_NAME_MAX 161
 #define RUN_PATH_MAX (SPEC_PATH_MAX + RUN_NAME_MAX + 8)
 
 /* Joins prefix (may be empty) and the assignments "key=value" (n of them,
  * sorted here by key) with ',' into a file name: characters outside
- * [A-Za-z0-9._,=+-] are escaped as %XX; a name longer than RUN_NAME_MAX - 1
+ * [A-Za-z0-9._,=+-] are escaped as %XX, and so are ',' and '=' within a
+ * key or a value (only the separators are literal); a name longer than RUN_NAME_MAX - 1
  * is cut and ends with "+h" and 12 hex digits of a hash of the whole text.
  * "regularized" + {"train.lr=1"} -> "regularized,train.lr=1". */
 void run_name_join(const char *prefix, const char *const *assignments, size_t n, char *buf,

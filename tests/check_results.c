@@ -242,7 +242,7 @@ static int count_tmp_files(void) {
   DIR *dp = opendir(dir);
   ck_assert_ptr_nonnull(dp);
   for (struct dirent *e; (e = readdir(dp));)
-    if (strstr(e->d_name, ".tmp-")) n++;
+    if (strstr(e->d_name, ".tmp~")) n++;
   closedir(dp);
   return n;
 }

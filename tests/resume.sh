@@ -46,7 +46,7 @@ for trial in 1 2 3 4 5 6; do
   fi
   [ "$(h5status "$f")" = complete ] && pass || fail "trial $trial: not complete after resuming"
   status=
-  leftovers=$(ls "$tmp" | grep "^kill$trial.h5.tmp-" || true)
+  leftovers=$(ls "$tmp" | grep "^kill$trial.h5.tmp~" || true)
   [ -z "$leftovers" ] && pass || fail "temporary files left: $leftovers"
 done
 
@@ -98,7 +98,7 @@ cp "$tmp/full.h5" "$tmp/full.copy"
 expect 1 sh -c 'ulimit -f 4 && exec "$@"' sh "$NNRUN" -q --force "$tmp/spec.yaml" -o "$tmp/full.h5"
 expect_in "$tmp/err" "$tmp/full.h5"
 cmp -s "$tmp/full.h5" "$tmp/full.copy" && pass || fail "a failed write changed the complete file"
-[ -z "$(ls "$tmp" | grep '^full.h5.tmp-' || true)" ] && pass || fail "a failed write left a temporary file"
+[ -z "$(ls "$tmp" | grep '^full.h5.tmp~' || true)" ] && pass || fail "a failed write left a temporary file"
 
 # ---- the output folder vanishes during the run: exit 1, the path named
 mkdir "$tmp/gone"

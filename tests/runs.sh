@@ -115,7 +115,7 @@ if [ "$(printf '%s\n' "$long" | grep -c .)" -ne 1 ]; then
 else
   pass
   printf '%s\n' "$long" | grep -qE '\+h[0-9a-f]{12}\.h5$' && pass || fail "'$long' does not end with +h and 12 hex digits"
-  tmpname="$long.tmp-$host-4194304"
+  tmpname="$long.tmp~$host~4194304"
   [ ${#tmpname} -le 255 ] && pass || fail "'$tmpname' is ${#tmpname} bytes, more than 255"
   expect 0 "$NNRUN" spec.yaml "data.dir=$deep"
   expect_in "$tmp/out" "up to date"
@@ -167,7 +167,7 @@ code=$?
 [ "$(h5status "$X")" = complete ] && pass || fail "X.h5: status $(h5status "$X")"
 same_run "$tmp/ref600.h5" "$X"
 [ ! -e "$X.lock" ] && pass || fail "X.h5.lock is left after the run"
-[ -z "$(ls "$tmp" | grep '^X.h5.tmp-' || true)" ] && pass || fail "temporary files left: $(ls "$tmp" | grep '^X.h5')"
+[ -z "$(ls "$tmp" | grep '^X.h5.tmp~' || true)" ] && pass || fail "temporary files left: $(ls "$tmp" | grep '^X.h5')"
 
 # ---- a killed run: status running, lock free -> "killed after epoch k"; resumes
 expect 0 "$NNRUN" -q slow.yaml -o "$tmp/ref.h5"
@@ -254,20 +254,20 @@ while [ ! -s "$T" ] && [ $i -lt 1000 ]; do sleep 0.01; i=$((i + 1)); done
 sleep 0.1
 kill -KILL "$pid" 2>/dev/null || :
 wait "$pid" 2>/dev/null || :
-echo stale >"$T.tmp-otherhost-123"
+echo stale >"$T.tmp~otherhost~123"
 expect 0 "$NNCOMPARE" --no-group "$T" "$tmp/ref.h5"
 expect 0 "$NNEVAL" --no-store --split dev "$T"
-[ -f "$T.tmp-otherhost-123" ] && pass || fail "a reader (nncompare, nneval --no-store) removed T.h5.tmp-otherhost-123"
+[ -f "$T.tmp~otherhost~123" ] && pass || fail "a reader (nncompare, nneval --no-store) removed T.h5.tmp~otherhost~123"
 # and a sweep's --list
 printf 'spec: base.yaml\ngrid:\n  seed: [9, 10]\noutput: {dir: %s}\n' "$tmp/sw/out2" >sw/two.yaml
 mkdir -p sw/out2
 expect 0 "$NNSWEEP" --list sw/two.yaml
 for f in $(grep -o '[^ ]*\.h5' "$tmp/out"); do
-  echo stale >"$f.tmp-otherhost-123"
+  echo stale >"$f.tmp~otherhost~123"
 done
 mkdir -p sw/out2
 expect 0 "$NNSWEEP" --list sw/two.yaml
-n=$(ls sw/out2 | grep -c '\.tmp-otherhost-123$' || true)
+n=$(ls sw/out2 | grep -c '\.tmp~otherhost~123$' || true)
 [ "$n" -eq 2 ] && pass || fail "nnsweep --list removed temporary files: $(ls sw/out2)"
 # the next run (the lock holder) removes it, resumes, and ends bit-identical
 if [ "$(h5status "$T")" = running ]; then
@@ -276,11 +276,11 @@ if [ "$(h5status "$T")" = running ]; then
 else
   fail "T.h5: status $(h5status "$T") after a kill, expected running"
 fi
-[ ! -e "$T.tmp-otherhost-123" ] && pass || fail "the next run left T.h5.tmp-otherhost-123"
-[ -z "$(ls "$tmp" | grep '^T.h5.tmp-' || true)" ] && pass || fail "temporary files left: $(ls "$tmp" | grep '^T.h5')"
+[ ! -e "$T.tmp~otherhost~123" ] && pass || fail "the next run left T.h5.tmp~otherhost~123"
+[ -z "$(ls "$tmp" | grep '^T.h5.tmp~' || true)" ] && pass || fail "temporary files left: $(ls "$tmp" | grep '^T.h5')"
 # --force on a complete file: the writer removes them too
-echo stale >"$runs/tiny.h5.tmp-otherhost-123"
+echo stale >"$runs/tiny.h5.tmp~otherhost~123"
 expect 0 "$NNRUN" -q --force spec.yaml
-[ ! -e "$runs/tiny.h5.tmp-otherhost-123" ] && pass || fail "nnrun --force left tiny.h5.tmp-otherhost-123"
+[ ! -e "$runs/tiny.h5.tmp~otherhost~123" ] && pass || fail "nnrun --force left tiny.h5.tmp~otherhost~123"
 
 finish

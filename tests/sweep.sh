@@ -120,7 +120,7 @@ for trial in 1 2 3; do
     g=kill$trial/$(basename "$f")
     [ "$(h5status "$g")" = complete ] && same_run "$f" "$g" || fail "trial $trial: $g: status '$(h5status "$g")'"
   done
-  left=$(ls "kill$trial" | grep -e '\.tmp-' -e '\.lock$' || true)
+  left=$(ls "kill$trial" | grep -e '\.tmp~' -e '\.lock$' || true)
   [ -z "$left" ] && pass || fail "trial $trial: left in kill$trial/: $left"
 done
 
