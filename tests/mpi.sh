@@ -21,14 +21,7 @@ mpi() {
 }
 
 make_tiny "$tmp/tiny"
-cat >"$tmp/base.yaml" <<EOT
-name: tiny
-seed: 3
-data: {dir: $tmp/tiny, format: csv, dev_size: 50}
-model: {hidden: 8}
-train: {epochs: 4, batch: 25, lr: 2.0, lambda: 0.001}
-output: {dir: $tmp/runs}
-EOT
+tiny_base "$tmp/base.yaml"
 for s in quick:mpi-out quickref:ref-out; do
   cat >"$tmp/${s%%:*}.yaml" <<EOT
 spec: base.yaml

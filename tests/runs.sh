@@ -9,17 +9,6 @@
 . "$top_srcdir/tests/setup.sh"
 # every check runs even after one failed: the failures are counted by finish
 set +e
-expect() {
-  want=$1; shift
-  "$@" >"$tmp/out" 2>"$tmp/err"
-  got=$?
-  if [ "$got" -ne "$want" ]; then
-    fail "exit $got (expected $want): $*"
-    sed 's/^/  stderr: /' "$tmp/err" | head -5 >&2
-    return 1
-  fi
-  pass
-}
 NNCOMPARE=$top_builddir/src/nncompare
 NNSWEEP=$top_builddir/src/nnsweep
 host=$(hostname)

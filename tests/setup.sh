@@ -16,12 +16,14 @@ fail() { echo "FAIL: $*" >&2; failures=$((failures + 1)); }
 pass() { checks=$((checks + 1)); }
 
 # expect CODE CMD...: runs CMD, captures stdout/stderr in $tmp/out, $tmp/err.
+# It leaves set -e as it found it (a driver may `set +e` to run every check).
 expect() {
   want=$1; shift
+  case $- in *e*) errexit=1 ;; *) errexit=0 ;; esac
   set +e
   "$@" >"$tmp/out" 2>"$tmp/err"
   got=$?
-  set -e
+  [ "$errexit" -eq 0 ] || set -e
   if [ "$got" -ne "$want" ]; then
     fail "exit $got (expected $want): $*"
     sed 's/^/  stderr: /' "$tmp/err" | head -5 >&2
@@ -103,6 +105,25 @@ make_tiny() {
   mkdir -p "$1"
   make_csv 200 1 "$1" train
   make_csv 50 3 "$1" test
+}
+
+# tiny_base FILE: a spec of the tiny data in $tmp/tiny (make_tiny first),
+# named tiny, writing to $tmp/runs: the base spec of the sweep tests.
+tiny_base() {
+  cat >"$1" <<EOT
+name: tiny
+seed: 3
+data: {dir: $tmp/tiny, format: csv, dev_size: 50}
+model: {hidden: 8}
+train: {epochs: 4, batch: 25, lr: 2.0, lambda: 0.001}
+output: {dir: $tmp/runs}
+EOT
+}
+
+# sweep NAME OUTDIR SET GRID: the sweep file $tmp/NAME.yaml over
+# $tmp/base.yaml, with SET as its set: (flow YAML) and GRID its grid: lines.
+sweep() {
+  printf 'spec: base.yaml\nset: %s\ngrid:\n%s\noutput: {dir: %s}\n' "$3" "$4" "$2" >"$tmp/$1.yaml"
 }
 
 # same_run A B: A and B hold the same run -- /model, /metrics but the

@@ -21,18 +21,7 @@ trap 'exit 1' INT TERM HUP
 
 # ---- the sweeps: a tiny CSV spec, 6 quick points; 2 slow points for the requeue
 make_tiny "$tmp/tiny"
-cat >"$tmp/base.yaml" <<EOT
-name: tiny
-seed: 3
-data: {dir: $tmp/tiny, format: csv, dev_size: 50}
-model: {hidden: 8}
-train: {epochs: 4, batch: 25, lr: 2.0, lambda: 0.001}
-output: {dir: $tmp/runs}
-EOT
-# sweep NAME OUTDIR SET GRID: the sweep file $tmp/NAME.yaml
-sweep() {
-  printf 'spec: base.yaml\nset: %s\ngrid:\n%s\noutput: {dir: %s}\n' "$3" "$4" "$2" >"$tmp/$1.yaml"
-}
+tiny_base "$tmp/base.yaml"
 quick_grid='  train.lambda: [0, 0.001]
   seed: {range: [1, 4]}'
 sweep quick slurm-out '{train.epochs: 40}' "$quick_grid"

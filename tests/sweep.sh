@@ -10,17 +10,6 @@
 NNSWEEP=$top_builddir/src/nnsweep
 # every check runs even after one failed: the failures are counted by finish
 set +e
-expect() {
-  want=$1; shift
-  "$@" >"$tmp/out" 2>"$tmp/err"
-  got=$?
-  if [ "$got" -ne "$want" ]; then
-    fail "exit $got (expected $want): $*"
-    sed 's/^/  stderr: /' "$tmp/err" | head -5 >&2
-    return 1
-  fi
-  pass
-}
 unset SLURM_ARRAY_TASK_ID SLURM_ARRAY_JOB_ID SLURM_JOB_ID
 # the points of the --list in $tmp/out: "INDEX FILE VALUES..." a line
 points() { awk '/^ *[0-9]+  .* -> / { v = ""; for (j = NF - 2; j > 0 && $j ~ /=/; j--) v = $j " " v
@@ -29,18 +18,7 @@ points() { awk '/^ *[0-9]+  .* -> / { v = ""; for (j = NF - 2; j > 0 && $j ~ /=/
 count_status() { grep -E '^ *[0-9]+  .* -> ' "$tmp/out" | awk -v w="$1" '$2 == w' | wc -l; }
 
 make_tiny "$tmp/tiny"
-cat >"$tmp/base.yaml" <<EOT
-name: tiny
-seed: 3
-data: {dir: $tmp/tiny, format: csv, dev_size: 50}
-model: {hidden: 8}
-train: {epochs: 4, batch: 25, lr: 2.0, lambda: 0.001}
-output: {dir: $tmp/runs}
-EOT
-# sweep NAME OUTDIR SET GRID: the sweep file $tmp/NAME.yaml
-sweep() {
-  printf 'spec: base.yaml\nset: %s\ngrid:\n%s\noutput: {dir: %s}\n' "$3" "$4" "$2" >"$tmp/$1.yaml"
-}
+tiny_base "$tmp/base.yaml"
 grid='  train.lambda: [0, 0.001]
   seed: {range: [1, 4]}'
 set_='{train.epochs: 150}'
