@@ -1,9 +1,11 @@
 /* results.c: the HDF5 results file (layout in results.h) -- the atomic writer,
- * the checking reader and the in-memory struct.  Not here: deciding what a run
- * records or when (train.c, nnrun.c); nothing here prints or exits.
+ * the checking reader and the in-memory struct: serialization only.  Not here:
+ * deciding what a run records or when (run.c, train.c), the checked HDF5
+ * helpers (h5check.c), file-system helpers (fsutil.c); nothing here prints or
+ * exits.
  *
  * Representation choices (readers of the file rely on them):
- *   strings   fixed-length, NUL-terminated UTF-8 scalars (the reader also
+ *   strings   fixed-length, NUL-terminated UTF-8 scalars (the h5_reader also
  *             accepts variable-length strings, as h5py writes them);
  *   integers  int64 little-endian, except the *_crc32 attributes of /data,
  *             which are uint32 and the index datasets, which are uint64;
@@ -17,7 +19,6 @@
 #include <signal.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,6 +29,7 @@
 #include <hdf5.h>
 
 #include "fsutil.h"
+#include "h5check.h"
 #include "results.h"
 #include "text.h"
 
@@ -91,123 +93,7 @@ void results_quiet_hdf5(void) {
   }
 }
 
-/* A file access property list: 1.8-compatible object formats (dense attribute
- * storage for a long command line), and no failure where file locks are not
- * supported (NFS).  Negative on failure. */
-static hid_t make_fapl(void) {
-  hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
-  if (fapl < 0) return -1;
-#if H5_VERSION_GE(1, 10, 2)
-  if (H5Pset_libver_bounds(fapl, H5F_LIBVER_V18, H5F_LIBVER_V18) < 0) goto fail;
-#endif
-#if H5_VERSION_GE(1, 10, 7)
-  if (H5Pset_file_locking(fapl, 1, 1) < 0) goto fail;
-#endif
-  return fapl;
-fail:
-  H5Pclose(fapl);
-  return -1;
-}
-
-/* ================================================================ writer
- * Each helper returns 0 or -1; on -1 the caller names the object that failed. */
-
-/* A fixed-length NUL-terminated UTF-8 string type for s. */
-static hid_t string_type(const char *s) {
-  hid_t t = H5Tcopy(H5T_C_S1);
-  if (t < 0) return -1;
-  if (H5Tset_size(t, strlen(s) + 1) < 0 || H5Tset_strpad(t, H5T_STR_NULLTERM) < 0 ||
-      H5Tset_cset(t, H5T_CSET_UTF8) < 0) {
-    H5Tclose(t);
-    return -1;
-  }
-  return t;
-}
-
-static int write_attr(hid_t loc, const char *name, hid_t ftype, hid_t mtype, const void *buf) {
-  int rc = -1;
-  hid_t space = -1, attr = -1;
-  if ((space = H5Screate(H5S_SCALAR)) < 0) goto done;
-  if ((attr = H5Acreate2(loc, name, ftype, space, H5P_DEFAULT, H5P_DEFAULT)) < 0) goto done;
-  if (H5Awrite(attr, mtype, buf) < 0) goto done;
-  rc = 0;
-done:
-  if (attr >= 0 && H5Aclose(attr) < 0) rc = -1;
-  if (space >= 0 && H5Sclose(space) < 0) rc = -1;
-  return rc;
-}
-
-static int write_attr_str(hid_t loc, const char *name, const char *s) {
-  if (!s) s = "";
-  hid_t t = string_type(s);
-  if (t < 0) return -1;
-  int rc = write_attr(loc, name, t, t, s);
-  if (H5Tclose(t) < 0) rc = -1;
-  return rc;
-}
-
-static int write_attr_i64(hid_t loc, const char *name, long long v) {
-  return write_attr(loc, name, H5T_STD_I64LE, H5T_NATIVE_LLONG, &v);
-}
-
-static int write_attr_f64(hid_t loc, const char *name, double v) {
-  return write_attr(loc, name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &v);
-}
-
-static int write_attr_u32(hid_t loc, const char *name, uint32_t v) {
-  return write_attr(loc, name, H5T_STD_U32LE, H5T_NATIVE_UINT32, &v);
-}
-
-/* Creation properties of every dataset and group: no modification times, so
- * that the same content gives the same bytes (cmp works on results files). */
-typedef struct wprops {
-  hid_t fcpl, dcpl, gcpl;  /* the file's (for the root group), datasets', groups' */
-} wprops;
-
-/* A contiguous dataset of rank 0 (scalar), 1 or 2; buf may be NULL when it
- * holds no elements. */
-static int write_dset(const wprops *p, hid_t loc, const char *name, hid_t ftype, hid_t mtype,
-                      int rank, const hsize_t *dims, const void *buf) {
-  int rc = -1;
-  hid_t space = -1, dset = -1;
-  hsize_t n = 1;
-  for (int i = 0; i < rank; i++) n *= dims[i];
-  space = rank ? H5Screate_simple(rank, dims, NULL) : H5Screate(H5S_SCALAR);
-  if (space < 0) goto done;
-  dset = H5Dcreate2(loc, name, ftype, space, H5P_DEFAULT, p->dcpl, H5P_DEFAULT);
-  if (dset < 0) goto done;
-  if (n > 0 && H5Dwrite(dset, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) < 0) goto done;
-  rc = 0;
-done:
-  if (dset >= 0 && H5Dclose(dset) < 0) rc = -1;
-  if (space >= 0 && H5Sclose(space) < 0) rc = -1;
-  return rc;
-}
-
-static int write_matrix(const wprops *p, hid_t loc, const char *name, const gsl_matrix *M) {
-  hsize_t dims[2] = {M->size1, M->size2};
-  if (M->tda == M->size2)
-    return write_dset(p, loc, name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 2, dims, M->data);
-  double *tmp = malloc(M->size1 * M->size2 * sizeof *tmp + 1);
-  if (!tmp) return -1;
-  for (size_t i = 0; i < M->size1; i++)
-    memcpy(tmp + i * M->size2, M->data + i * M->tda, M->size2 * sizeof *tmp);
-  int rc = write_dset(p, loc, name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 2, dims, tmp);
-  free(tmp);
-  return rc;
-}
-
-static int write_vector(const wprops *p, hid_t loc, const char *name, const gsl_vector *v) {
-  hsize_t dims[1] = {v->size};
-  if (v->stride == 1)
-    return write_dset(p, loc, name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 1, dims, v->data);
-  double *tmp = malloc(v->size * sizeof *tmp + 1);
-  if (!tmp) return -1;
-  for (size_t i = 0; i < v->size; i++) tmp[i] = v->data[i * v->stride];
-  int rc = write_dset(p, loc, name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 1, dims, tmp);
-  free(tmp);
-  return rc;
-}
+/* ================================================================ writer */
 
 /* Attributes live in the object header, which the superblock-0 format that
  * results_write() uses caps at 64 KiB: a longer command line is cut. */
@@ -221,29 +107,29 @@ static int write_root(hid_t f, const results *r, const char **what) {
     cl = command_line;
   }
   *what = "root attributes";
-  if (write_attr_str(f, "format", RESULTS_FORMAT) < 0 ||
-      write_attr_i64(f, "format_version", RESULTS_FORMAT_VERSION) < 0 ||
-      write_attr_str(f, "status", r->status) < 0 ||
-      write_attr_str(f, "created", r->created) < 0 ||
-      write_attr_str(f, "finished", r->finished) < 0 ||
-      write_attr_str(f, "nnrun_version", r->nnrun_version) < 0 ||
-      write_attr_str(f, "hdf5_version", r->hdf5_version) < 0 ||
-      write_attr_str(f, "gsl_version", r->gsl_version) < 0 ||
-      write_attr_str(f, "blas", r->blas) < 0 ||
-      write_attr_i64(f, "threads", r->threads) < 0 ||
-      write_attr_str(f, "host", r->host) < 0 ||
-      write_attr_str(f, "command_line", cl) < 0)
+  if (h5_write_attr_str(f, "format", RESULTS_FORMAT) < 0 ||
+      h5_write_attr_i64(f, "format_version", RESULTS_FORMAT_VERSION) < 0 ||
+      h5_write_attr_str(f, "status", r->status) < 0 ||
+      h5_write_attr_str(f, "created", r->created) < 0 ||
+      h5_write_attr_str(f, "finished", r->finished) < 0 ||
+      h5_write_attr_str(f, "nnrun_version", r->nnrun_version) < 0 ||
+      h5_write_attr_str(f, "hdf5_version", r->hdf5_version) < 0 ||
+      h5_write_attr_str(f, "gsl_version", r->gsl_version) < 0 ||
+      h5_write_attr_str(f, "blas", r->blas) < 0 ||
+      h5_write_attr_i64(f, "threads", r->threads) < 0 ||
+      h5_write_attr_str(f, "host", r->host) < 0 ||
+      h5_write_attr_str(f, "command_line", cl) < 0)
     return -1;
   return 0;
 }
 
-static int write_spec(const wprops *p, hid_t f, const results *r, const char **what) {
+static int write_spec(const h5_wprops *p, hid_t f, const results *r, const char **what) {
   int rc = -1;
   hid_t t = -1, space = -1, dset = -1;
   char *yaml = spec_to_yaml(&r->spec);
   *what = "/spec";
   if (!yaml) goto done;
-  if ((t = string_type(yaml)) < 0 || (space = H5Screate(H5S_SCALAR)) < 0) goto done;
+  if ((t = h5_string_type(yaml)) < 0 || (space = H5Screate(H5S_SCALAR)) < 0) goto done;
   dset = H5Dcreate2(f, "spec", t, space, H5P_DEFAULT, p->dcpl, H5P_DEFAULT);
   if (dset < 0 || H5Dwrite(dset, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, yaml) < 0) goto done;
   for (size_t i = 0; i < spec_nkeys(); i++) {
@@ -251,11 +137,11 @@ static int write_spec(const wprops *p, hid_t f, const results *r, const char **w
     char text[SPEC_PATH_MAX + 64];
     int wrc;
     switch (spec_key_type(i)) {
-      case SPEC_INT: wrc = write_attr_i64(dset, key, spec_key_long(&r->spec, i)); break;
-      case SPEC_REAL: wrc = write_attr_f64(dset, key, spec_key_double(&r->spec, i)); break;
+      case SPEC_INT: wrc = h5_write_attr_i64(dset, key, spec_key_long(&r->spec, i)); break;
+      case SPEC_REAL: wrc = h5_write_attr_f64(dset, key, spec_key_double(&r->spec, i)); break;
       default:
         spec_key_text(&r->spec, i, text, sizeof text);
-        wrc = write_attr_str(dset, key, text);
+        wrc = h5_write_attr_str(dset, key, text);
         break;
     }
     if (wrc < 0) {
@@ -272,31 +158,31 @@ done:
   return rc;
 }
 
-static int write_data(const wprops *p, hid_t f, const results *r, const char **what) {
+static int write_data(const h5_wprops *p, hid_t f, const results *r, const char **what) {
   int rc = -1;
   hid_t g = -1;
   hsize_t ntrain[1] = {r->train_size}, ndev[1] = {r->dev_size};
   *what = "/data";
   if ((g = H5Gcreate2(f, "data", H5P_DEFAULT, p->gcpl, H5P_DEFAULT)) < 0) goto done;
-  if (write_attr_f64(g, "mean", r->mean) < 0 || write_attr_f64(g, "std", r->std) < 0 ||
-      write_attr_i64(g, "train_size", (long long)r->train_size) < 0 ||
-      write_attr_i64(g, "dev_size", (long long)r->dev_size) < 0 ||
-      write_attr_i64(g, "test_size", (long long)r->test_size) < 0 ||
-      write_attr_str(g, "normalize", spec_normalize_name(r->spec.data.normalize)) < 0 ||
-      write_attr_str(g, "train_images", r->train_images) < 0 ||
-      write_attr_u32(g, "train_images_crc32", r->train_images_crc32) < 0 ||
-      write_attr_str(g, "train_labels", r->train_labels) < 0 ||
-      write_attr_u32(g, "train_labels_crc32", r->train_labels_crc32) < 0 ||
-      write_attr_str(g, "test_images", r->test_images) < 0 ||
-      write_attr_u32(g, "test_images_crc32", r->test_images_crc32) < 0 ||
-      write_attr_str(g, "test_labels", r->test_labels) < 0 ||
-      write_attr_u32(g, "test_labels_crc32", r->test_labels_crc32) < 0)
+  if (h5_write_attr_f64(g, "mean", r->mean) < 0 || h5_write_attr_f64(g, "std", r->std) < 0 ||
+      h5_write_attr_i64(g, "train_size", (long long)r->train_size) < 0 ||
+      h5_write_attr_i64(g, "dev_size", (long long)r->dev_size) < 0 ||
+      h5_write_attr_i64(g, "test_size", (long long)r->test_size) < 0 ||
+      h5_write_attr_str(g, "normalize", spec_normalize_name(r->spec.data.normalize)) < 0 ||
+      h5_write_attr_str(g, "train_images", r->train_images) < 0 ||
+      h5_write_attr_u32(g, "train_images_crc32", r->train_images_crc32) < 0 ||
+      h5_write_attr_str(g, "train_labels", r->train_labels) < 0 ||
+      h5_write_attr_u32(g, "train_labels_crc32", r->train_labels_crc32) < 0 ||
+      h5_write_attr_str(g, "test_images", r->test_images) < 0 ||
+      h5_write_attr_u32(g, "test_images_crc32", r->test_images_crc32) < 0 ||
+      h5_write_attr_str(g, "test_labels", r->test_labels) < 0 ||
+      h5_write_attr_u32(g, "test_labels_crc32", r->test_labels_crc32) < 0)
     goto done;
   *what = "/data/train_index";
-  if (write_dset(p, g, "train_index", H5T_STD_U64LE, NATIVE_SIZE_T, 1, ntrain, r->train_index) < 0)
+  if (h5_write_dset(p, g, "train_index", H5T_STD_U64LE, NATIVE_SIZE_T, 1, ntrain, r->train_index) < 0)
     goto done;
   *what = "/data/dev_index";
-  if (write_dset(p, g, "dev_index", H5T_STD_U64LE, NATIVE_SIZE_T, 1, ndev, r->dev_index) < 0)
+  if (h5_write_dset(p, g, "dev_index", H5T_STD_U64LE, NATIVE_SIZE_T, 1, ndev, r->dev_index) < 0)
     goto done;
   rc = 0;
 done:
@@ -304,7 +190,7 @@ done:
   return rc;
 }
 
-static int write_model(const wprops *p, hid_t f, const results *r, const char **what) {
+static int write_model(const h5_wprops *p, hid_t f, const results *r, const char **what) {
   int rc = -1;
   hid_t g = -1;
   const mlp *m = &r->model;
@@ -314,31 +200,31 @@ static int write_model(const wprops *p, hid_t f, const results *r, const char **
     const hsize_t w1[2] = {m->d, m->h}, b1[1] = {m->h}, w2[2] = {m->h, m->k}, b2[1] = {m->k};
     const hid_t ft = H5T_IEEE_F32LE, mt = H5T_NATIVE_FLOAT;
     *what = "/model/W1";
-    if (write_dset(p, g, "W1", ft, mt, 2, w1, m->W1f.matrix.data) < 0) goto done;
+    if (h5_write_dset(p, g, "W1", ft, mt, 2, w1, m->W1f.matrix.data) < 0) goto done;
     *what = "/model/b1";
-    if (write_dset(p, g, "b1", ft, mt, 1, b1, m->b1f.vector.data) < 0) goto done;
+    if (h5_write_dset(p, g, "b1", ft, mt, 1, b1, m->b1f.vector.data) < 0) goto done;
     *what = "/model/W2";
-    if (write_dset(p, g, "W2", ft, mt, 2, w2, m->W2f.matrix.data) < 0) goto done;
+    if (h5_write_dset(p, g, "W2", ft, mt, 2, w2, m->W2f.matrix.data) < 0) goto done;
     *what = "/model/b2";
-    if (write_dset(p, g, "b2", ft, mt, 1, b2, m->b2f.vector.data) < 0) goto done;
+    if (h5_write_dset(p, g, "b2", ft, mt, 1, b2, m->b2f.vector.data) < 0) goto done;
     rc = 0;
     goto done;
   }
   *what = "/model/W1";
-  if (write_matrix(p, g, "W1", &m->W1.matrix) < 0) goto done;
+  if (h5_write_matrix(p, g, "W1", &m->W1.matrix) < 0) goto done;
   *what = "/model/b1";
-  if (write_vector(p, g, "b1", &m->b1.vector) < 0) goto done;
+  if (h5_write_vector(p, g, "b1", &m->b1.vector) < 0) goto done;
   *what = "/model/W2";
-  if (write_matrix(p, g, "W2", &m->W2.matrix) < 0) goto done;
+  if (h5_write_matrix(p, g, "W2", &m->W2.matrix) < 0) goto done;
   *what = "/model/b2";
-  if (write_vector(p, g, "b2", &m->b2.vector) < 0) goto done;
+  if (h5_write_vector(p, g, "b2", &m->b2.vector) < 0) goto done;
   rc = 0;
 done:
   if (g >= 0 && H5Gclose(g) < 0) rc = -1;
   return rc;
 }
 
-static int write_metrics(const wprops *p, hid_t f, const results *r, const char **what) {
+static int write_metrics(const h5_wprops *p, hid_t f, const results *r, const char **what) {
   int rc = -1;
   hid_t g = -1;
   size_t n = r->epochs_done;
@@ -350,11 +236,11 @@ static int write_metrics(const wprops *p, hid_t f, const results *r, const char 
   if ((g = H5Gcreate2(f, "metrics", H5P_DEFAULT, p->gcpl, H5P_DEFAULT)) < 0) goto done;
   for (size_t i = 0; i < n; i++) epoch[i] = r->metrics[i].epoch;
   *what = "/metrics/epoch";
-  if (write_dset(p, g, "epoch", H5T_STD_I64LE, H5T_NATIVE_LONG, 1, dims, epoch) < 0) goto done;
+  if (h5_write_dset(p, g, "epoch", H5T_STD_I64LE, H5T_NATIVE_LONG, 1, dims, epoch) < 0) goto done;
   for (int c = 0; c < METRIC_COLUMNS; c++) {
     for (size_t i = 0; i < n; i++) col[i] = *metric_field(&r->metrics[i], c);
     *what = metric_paths[c];
-    if (write_dset(p, g, metric_names[c], H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 1, dims, col) < 0)
+    if (h5_write_dset(p, g, metric_names[c], H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 1, dims, col) < 0)
       goto done;
   }
   rc = 0;
@@ -364,18 +250,18 @@ done:
   return rc;
 }
 
-static int write_test(const wprops *p, hid_t f, const results *r, const char **what) {
+static int write_test(const h5_wprops *p, hid_t f, const results *r, const char **what) {
   int rc = -1;
   hid_t g = -1;
   hsize_t kk[2] = {r->model.k, r->model.k};
   long long n = r->test_n;
   *what = "/test";
   if ((g = H5Gcreate2(f, "test", H5P_DEFAULT, p->gcpl, H5P_DEFAULT)) < 0) goto done;
-  if (write_dset(p, g, "loss", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 0, NULL, &r->test_loss) < 0 ||
-      write_dset(p, g, "accuracy", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 0, NULL,
+  if (h5_write_dset(p, g, "loss", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 0, NULL, &r->test_loss) < 0 ||
+      h5_write_dset(p, g, "accuracy", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 0, NULL,
                  &r->test_accuracy) < 0 ||
-      write_dset(p, g, "confusion", H5T_STD_I64LE, H5T_NATIVE_LONG, 2, kk, r->confusion) < 0 ||
-      write_dset(p, g, "n", H5T_STD_I64LE, H5T_NATIVE_LLONG, 0, NULL, &n) < 0)
+      h5_write_dset(p, g, "confusion", H5T_STD_I64LE, H5T_NATIVE_LONG, 2, kk, r->confusion) < 0 ||
+      h5_write_dset(p, g, "n", H5T_STD_I64LE, H5T_NATIVE_LLONG, 0, NULL, &n) < 0)
     goto done;
   rc = 0;
 done:
@@ -390,7 +276,7 @@ done:
 int results_write(const results *r, const char *path, nn_error *err) {
   int status = NN_FAIL, created = 0;
   hid_t fapl = -1, f = -1;
-  wprops props = {-1, -1, -1};
+  h5_wprops props = {-1, -1, -1};
   const char *what = "";
   char tmp[DATA_PATH_MAX + 96], dir[DATA_PATH_MAX + 32];
   void *image = NULL;
@@ -407,7 +293,7 @@ int results_write(const results *r, const char *path, nn_error *err) {
     return nn_error_set(err, NN_FAIL, "%s: path too long", path);
   fs_dirname(path, dir, sizeof dir);
 
-  if ((fapl = make_fapl()) < 0 || H5Pset_fapl_core(fapl, 1 << 20, 0) < 0 ||
+  if ((fapl = h5_fapl()) < 0 || H5Pset_fapl_core(fapl, 1 << 20, 0) < 0 ||
       H5Pset_libver_bounds(fapl, H5F_LIBVER_EARLIEST, H5F_LIBVER_V18) < 0 ||
       (props.fcpl = H5Pcreate(H5P_FILE_CREATE)) < 0 ||
       (props.dcpl = H5Pcreate(H5P_DATASET_CREATE)) < 0 ||
@@ -478,325 +364,6 @@ done:
 
 /* ================================================================ reader */
 
-typedef struct reader {
-  const char *path;
-  nn_error *err;
-} reader;
-
-#define ANY ((hsize_t)-1) /* any extent, in expected dims */
-
-enum kind { K_F64, K_F32, K_INT, K_STR };
-
-static int bad(reader *c, int status, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static int bad(reader *c, int status, const char *fmt, ...) {
-  char msg[NN_ERROR_MAX];
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(msg, sizeof msg, fmt, ap);
-  va_end(ap);
-  return nn_error_set(c->err, status, "%s: %s", c->path, msg);
-}
-
-/* "float64", "int32", "uint64", "string", ... */
-static void type_name(hid_t t, char *buf, size_t n) {
-  size_t size = H5Tget_size(t);
-  switch (H5Tget_class(t)) {
-    case H5T_FLOAT: snprintf(buf, n, "float%zu", 8 * size); break;
-    case H5T_INTEGER:
-      snprintf(buf, n, "%sint%zu", H5Tget_sign(t) == H5T_SGN_NONE ? "u" : "", 8 * size);
-      break;
-    case H5T_STRING: snprintf(buf, n, "string"); break;
-    case H5T_COMPOUND: snprintf(buf, n, "compound"); break;
-    case H5T_ARRAY: snprintf(buf, n, "array"); break;
-    case H5T_VLEN: snprintf(buf, n, "vlen"); break;
-    case H5T_ENUM: snprintf(buf, n, "enum"); break;
-    default: snprintf(buf, n, "an unsupported type"); break;
-  }
-}
-
-static const char *kind_name(enum kind k) {
-  return k == K_F64 ? "float64" : k == K_F32 ? "float32" : k == K_INT ? "int64" : "string";
-}
-
-/* "scalar", "(784, 300)", "(*)", "null" */
-static void dims_name(int rank, const hsize_t *dims, char *buf, size_t n) {
-  if (rank < 0) {
-    snprintf(buf, n, "null");
-    return;
-  }
-  if (rank == 0) {
-    snprintf(buf, n, "scalar");
-    return;
-  }
-  size_t len = 0;
-  for (int i = 0; i < rank && len < n; i++) {
-    if (dims[i] == ANY)
-      len += snprintf(buf + len, n - len, "%s*", i ? ", " : "(");
-    else
-      len += snprintf(buf + len, n - len, "%s%llu", i ? ", " : "(", (unsigned long long)dims[i]);
-  }
-  if (len < n) snprintf(buf + len, n - len, ")");
-}
-
-/* Checks type t and dataspace s of object what against kind, rank and dims
- * (entries ANY match anything and are filled in).  Integers must be 64-bit
- * for datasets; attributes (strict == 0) may hold any integer width. */
-static int check_shape(reader *c, const char *what, hid_t t, hid_t s, enum kind k, int strict,
-                       int rank, hsize_t *dims) {
-  H5T_class_t cls = H5Tget_class(t);
-  size_t size = H5Tget_size(t);
-  int ok = 0;
-  switch (k) {
-    case K_F64: ok = cls == H5T_FLOAT && size == 8; break;
-    case K_F32: ok = cls == H5T_FLOAT && size == 4; break;
-    case K_INT: ok = cls == H5T_INTEGER && (size == 8 || (!strict && size > 0 && size < 8)); break;
-    case K_STR: ok = cls == H5T_STRING; break;
-  }
-  hsize_t got[H5S_MAX_RANK];
-  int grank = -1;
-  H5S_class_t scls = H5Sget_simple_extent_type(s);
-  if (scls == H5S_SCALAR) grank = 0;
-  else if (scls == H5S_SIMPLE) grank = H5Sget_simple_extent_dims(s, got, NULL);
-  if (grank != rank) ok = 0;
-  for (int i = 0; ok && i < rank; i++)
-    if (dims[i] != ANY && dims[i] != got[i]) ok = 0;
-  if (!ok) {
-    char tn[32], want[96], have[96];
-    hsize_t shown[H5S_MAX_RANK];
-    for (int i = 0; i < rank; i++) shown[i] = dims[i] == ANY && grank == rank ? got[i] : dims[i];
-    type_name(t, tn, sizeof tn);
-    dims_name(rank, shown, want, sizeof want);
-    dims_name(grank, got, have, sizeof have);
-    return bad(c, NN_BADINPUT, "%s: expected %s %s, got %s %s", what, kind_name(k), want, tn,
-               have);
-  }
-  for (int i = 0; i < rank; i++) dims[i] = got[i];
-  return NN_OK;
-}
-
-/* The type of object name in loc (H5O_TYPE_UNKNOWN when it cannot be told). */
-static H5O_type_t object_type(hid_t loc, const char *name) {
-#if H5_VERSION_GE(1, 12, 0)
-  H5O_info2_t info;
-  if (H5Oget_info_by_name3(loc, name, &info, H5O_INFO_BASIC, H5P_DEFAULT) < 0)
-    return H5O_TYPE_UNKNOWN;
-#elif H5_VERSION_GE(1, 10, 3)
-  H5O_info_t info;
-  if (H5Oget_info_by_name2(loc, name, &info, H5O_INFO_BASIC, H5P_DEFAULT) < 0)
-    return H5O_TYPE_UNKNOWN;
-#else
-  H5O_info_t info;
-  if (H5Oget_info_by_name(loc, name, &info, H5P_DEFAULT) < 0) return H5O_TYPE_UNKNOWN;
-#endif
-  return info.type;
-}
-
-/* Opens group /name of loc (the root). */
-static int open_group(reader *c, hid_t loc, const char *name, hid_t *g) {
-  htri_t there = H5Lexists(loc, name, H5P_DEFAULT);
-  if (there <= 0)
-    return bad(c, NN_BADINPUT, "/%s: %s", name,
-               there ? "cannot look it up (damaged file?)" : "missing");
-  if (object_type(loc, name) != H5O_TYPE_GROUP)
-    return bad(c, NN_BADINPUT, "/%s: expected a group", name);
-  if ((*g = H5Gopen2(loc, name, H5P_DEFAULT)) < 0)
-    return bad(c, NN_BADINPUT, "/%s: cannot open", name);
-  return NN_OK;
-}
-
-/* Checks that the file holds the data of dataset d (type t, space s) before
- * anyone allocates for it: a damaged or hostile file may declare any extent.
- * Filtered (compressed) data may expand up to deflate's best ratio. */
-static int check_storage(reader *c, const char *what, hid_t d, hid_t t, hid_t s) {
-  hssize_t npoints = H5Sget_simple_extent_npoints(s);
-  size_t size = H5Tget_size(t);
-  hsize_t have = H5Dget_storage_size(d);
-  hid_t dcpl = H5Dget_create_plist(d);
-  int nfilters = dcpl >= 0 ? H5Pget_nfilters(dcpl) : -1;
-  if (dcpl >= 0) H5Pclose(dcpl);
-  if (npoints < 0 || size == 0 || nfilters < 0)
-    return bad(c, NN_BADINPUT, "%s: cannot read its layout (damaged file?)", what);
-  hsize_t factor = nfilters > 0 ? 1100 : 1;
-  if ((hsize_t)npoints > HSIZE_UNDEF / size / factor ||
-      (hsize_t)npoints * size > have * factor)
-    return bad(c, NN_BADINPUT, "%s: declares %llu elements of %zu bytes, but the file holds %llu "
-               "bytes of them (damaged file?)", what, (unsigned long long)npoints, size,
-               (unsigned long long)have);
-  return NN_OK;
-}
-
-/* Opens dataset what (full name, for messages) = name in loc, checks it, and
- * returns its id and memory type for reading. */
-static int open_dset(reader *c, hid_t loc, const char *what, const char *name, enum kind k,
-                     int rank, hsize_t *dims, hid_t *out) {
-  hid_t t = -1, s = -1;
-  int status;
-  *out = -1;
-  htri_t there = H5Lexists(loc, name, H5P_DEFAULT);
-  if (there <= 0)
-    return bad(c, NN_BADINPUT, "%s: %s", what,
-               there ? "cannot look it up (damaged file?)" : "missing");
-  if (object_type(loc, name) != H5O_TYPE_DATASET)
-    return bad(c, NN_BADINPUT, "%s: expected a dataset", what);
-  if ((*out = H5Dopen2(loc, name, H5P_DEFAULT)) < 0 || (t = H5Dget_type(*out)) < 0 ||
-      (s = H5Dget_space(*out)) < 0) {
-    status = bad(c, NN_BADINPUT, "%s: cannot open", what);
-    goto done;
-  }
-  status = check_shape(c, what, t, s, k, 1, rank, dims);
-  if (status == NN_OK) status = check_storage(c, what, *out, t, s);
-done:
-  if (t >= 0) H5Tclose(t);
-  if (s >= 0) H5Sclose(s);
-  if (status != NN_OK && *out >= 0) {
-    H5Dclose(*out);
-    *out = -1;
-  }
-  return status;
-}
-
-/* Reads all of a checked dataset (nelem elements of mtype) into buf, closes it. */
-static int read_dset(reader *c, const char *what, hid_t d, hid_t mtype, hsize_t nelem,
-                     void *buf) {
-  int status = NN_OK;
-  if (nelem > 0 && H5Dread(d, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) < 0)
-    status = bad(c, NN_BADINPUT, "%s: cannot read (damaged file?)", what);
-  H5Dclose(d);
-  return status;
-}
-
-/* Whole numeric dataset of known (or ANY) shape, allocated: *buf owned by the
- * caller.  elem is the memory element size. */
-static int load_dset(reader *c, hid_t loc, const char *what, const char *name, enum kind k,
-                     int rank, hsize_t *dims, hid_t mtype, size_t elem, void **buf) {
-  hid_t d;
-  int status = open_dset(c, loc, what, name, k, rank, dims, &d);
-  if (status) return status;
-  size_t n = 1;
-  for (int i = 0; i < rank; i++) {
-    if (dims[i] && n > SIZE_MAX / 16 / dims[i]) {
-      H5Dclose(d);
-      return bad(c, NN_BADINPUT, "%s: too large", what);
-    }
-    n *= dims[i];
-  }
-  *buf = malloc(n * elem + 1);
-  if (!*buf) {
-    H5Dclose(d);
-    return bad(c, NN_FAIL, "%s: out of memory", what);
-  }
-  status = read_dset(c, what, d, mtype, n, *buf);
-  if (status) {
-    free(*buf);
-    *buf = NULL;
-  }
-  return status;
-}
-
-/* Reads a string from attribute a or dataset d (the other is negative) of
- * type t into a malloc'd buffer. */
-static int read_string(reader *c, const char *what, hid_t a, hid_t d, hid_t t, char **out) {
-  int status = NN_OK;
-  hid_t mt = H5Tcopy(H5T_C_S1);
-  htri_t var = H5Tis_variable_str(t);
-  *out = NULL;
-  if (mt < 0 || var < 0) {
-    status = bad(c, NN_BADINPUT, "%s: cannot read string type", what);
-    goto done;
-  }
-  if (var) {
-    char *s = NULL;
-    if (H5Tset_size(mt, H5T_VARIABLE) < 0 || H5Tset_cset(mt, H5Tget_cset(t)) < 0 ||
-        (a >= 0 ? H5Aread(a, mt, &s) : H5Dread(d, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, &s)) < 0) {
-      status = bad(c, NN_BADINPUT, "%s: cannot read", what);
-      goto done;
-    }
-    *out = strdup(s ? s : "");
-    if (s) H5free_memory(s);
-  } else {
-    size_t size = H5Tget_size(t);
-    if (size == 0 || size > (64u << 20)) {
-      status = bad(c, NN_BADINPUT, "%s: string of %zu bytes", what, size);
-      goto done;
-    }
-    *out = malloc(size + 1);
-    if (!*out) {
-      status = bad(c, NN_FAIL, "%s: out of memory", what);
-      goto done;
-    }
-    if (H5Tset_size(mt, size + 1) < 0 || H5Tset_strpad(mt, H5T_STR_NULLTERM) < 0 ||
-        H5Tset_cset(mt, H5Tget_cset(t)) < 0 ||
-        (a >= 0 ? H5Aread(a, mt, *out) : H5Dread(d, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, *out)) <
-            0) {
-      status = bad(c, NN_BADINPUT, "%s: cannot read", what);
-      goto done;
-    }
-    (*out)[size] = '\0';
-  }
-  if (!*out) status = bad(c, NN_FAIL, "%s: out of memory", what);
-done:
-  if (status != NN_OK) {
-    free(*out);
-    *out = NULL;
-  }
-  if (mt >= 0) H5Tclose(mt);
-  return status;
-}
-
-/* Scalar attribute name of loc (called where): checks kind, then reads a
- * double, a long long or a malloc'd string into out. */
-static int read_attr(reader *c, hid_t loc, const char *where, const char *name, enum kind k,
-                     void *out) {
-  char what[256];
-  hid_t a = -1, t = -1, s = -1;
-  int status;
-  snprintf(what, sizeof what, "%s attribute '%s'", where, name);
-  htri_t there = H5Aexists(loc, name);
-  if (there <= 0)
-    return bad(c, NN_BADINPUT, "%s: %s", what,
-               there ? "cannot look it up (damaged file?)" : "missing");
-  if ((a = H5Aopen(loc, name, H5P_DEFAULT)) < 0 || (t = H5Aget_type(a)) < 0 ||
-      (s = H5Aget_space(a)) < 0) {
-    status = bad(c, NN_BADINPUT, "%s: cannot open", what);
-    goto done;
-  }
-  if ((status = check_shape(c, what, t, s, k, 0, 0, NULL))) goto done;
-  if (k == K_STR) {
-    status = read_string(c, what, a, -1, t, (char **)out);
-  } else if (H5Aread(a, k == K_F64 ? H5T_NATIVE_DOUBLE : H5T_NATIVE_LLONG, out) < 0) {
-    status = bad(c, NN_BADINPUT, "%s: cannot read", what);
-  }
-done:
-  if (s >= 0) H5Sclose(s);
-  if (t >= 0) H5Tclose(t);
-  if (a >= 0) H5Aclose(a);
-  return status;
-}
-
-/* String attribute into a fixed buffer of n bytes. */
-static int read_attr_text(reader *c, hid_t loc, const char *where, const char *name, char *buf,
-                          size_t n) {
-  char *s;
-  int status = read_attr(c, loc, where, name, K_STR, &s);
-  if (status) return status;
-  if (strlen(s) >= n)
-    status = bad(c, NN_BADINPUT, "%s attribute '%s': longer than %zu bytes", where, name, n - 1);
-  else
-    memcpy(buf, s, strlen(s) + 1);
-  free(s);
-  return status;
-}
-
-/* Integer attribute in [lo, hi]. */
-static int read_attr_int(reader *c, hid_t loc, const char *where, const char *name, long long lo,
-                         long long hi, long long *v) {
-  int status = read_attr(c, loc, where, name, K_INT, v);
-  if (!status && (*v < lo || *v > hi))
-    status = bad(c, NN_BADINPUT, "%s attribute '%s': expected %lld .. %lld, got %lld", where,
-                 name, lo, hi, *v);
-  return status;
-}
-
 /* Text from the file for a message: at most 64 bytes, anything but printable
  * ASCII escaped as \xNN, so the message stays one line of plain text. */
 static const char *shown(const char *s, char buf[300]) {
@@ -807,7 +374,7 @@ static const char *shown(const char *s, char buf[300]) {
 
 /* Opens path and checks the format attributes (the version too when
  * check_version).  *f is the open file on success. */
-static int open_results(reader *c, int check_version, hid_t *f) {
+static int open_results(h5_reader *c, int check_version, hid_t *f) {
   int status;
   hid_t fapl = -1;
   char *format = NULL;
@@ -818,37 +385,37 @@ static int open_results(reader *c, int check_version, hid_t *f) {
   /* never waits on a FIFO; what is not a plain file is refused below */
   int fd = open(c->path, O_RDONLY | O_NONBLOCK);
   if (fd < 0) {
-    if (errno == ENOENT) return bad(c, NN_BADINPUT, "no such file");
-    return bad(c, NN_FAIL, "%s", strerror(errno));
+    if (errno == ENOENT) return h5_bad(c, NN_BADINPUT, "no such file");
+    return h5_bad(c, NN_FAIL, "%s", strerror(errno));
   }
   int isdir = fstat(fd, &st) == 0 && S_ISDIR(st.st_mode);
   int plain = fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
   close(fd);
-  if (isdir) return bad(c, NN_BADINPUT, "is a directory, not an HDF5 file");
-  if (!plain) return bad(c, NN_BADINPUT, "not a regular file (a FIFO or device?)");
-  if (H5Fis_hdf5(c->path) <= 0) return bad(c, NN_BADINPUT, "not an HDF5 file");
-  if ((fapl = make_fapl()) < 0) return bad(c, NN_FAIL, "cannot set up HDF5 file access");
+  if (isdir) return h5_bad(c, NN_BADINPUT, "is a directory, not an HDF5 file");
+  if (!plain) return h5_bad(c, NN_BADINPUT, "not a regular file (a FIFO or device?)");
+  if (H5Fis_hdf5(c->path) <= 0) return h5_bad(c, NN_BADINPUT, "not an HDF5 file");
+  if ((fapl = h5_fapl()) < 0) return h5_bad(c, NN_FAIL, "cannot set up HDF5 file access");
   *f = H5Fopen(c->path, H5F_ACC_RDONLY, fapl);
   H5Pclose(fapl);
-  if (*f < 0) return bad(c, NN_BADINPUT, "cannot open HDF5 file (damaged?)");
+  if (*f < 0) return h5_bad(c, NN_BADINPUT, "cannot open HDF5 file (damaged?)");
 
   htri_t there = H5Aexists(*f, "format");
   if (there <= 0) {
-    status = bad(c, NN_BADINPUT, there ? "cannot read the root attributes (damaged file?)"
+    status = h5_bad(c, NN_BADINPUT, there ? "cannot read the root attributes (damaged file?)"
                                        : "not an nnrun results file (no 'format' attribute)");
     goto done;
   }
-  if ((status = read_attr(c, *f, "/", "format", K_STR, &format))) goto done;
+  if ((status = h5_read_attr(c, *f, "/", "format", H5K_STR, &format))) goto done;
   if (strcmp(format, RESULTS_FORMAT) != 0) {
     char text[300];
-    status = bad(c, NN_BADINPUT, "not an nnrun results file (format is '%s', expected '%s')",
+    status = h5_bad(c, NN_BADINPUT, "not an nnrun results file (format is '%s', expected '%s')",
                  shown(format, text), RESULTS_FORMAT);
     goto done;
   }
   if (check_version) {
-    if ((status = read_attr(c, *f, "/", "format_version", K_INT, &version))) goto done;
+    if ((status = h5_read_attr(c, *f, "/", "format_version", H5K_INT, &version))) goto done;
     if (version != RESULTS_FORMAT_VERSION) {
-      status = bad(c, NN_BADINPUT, "unsupported format_version %lld (this nnrun reads %d)",
+      status = h5_bad(c, NN_BADINPUT, "unsupported format_version %lld (this nnrun reads %d)",
                    version, RESULTS_FORMAT_VERSION);
       goto done;
     }
@@ -864,28 +431,28 @@ done:
 }
 
 /* The root attribute "status": one of the four words of the format. */
-static int read_status(reader *c, hid_t f, char *buf, size_t n) {
+static int read_status(h5_reader *c, hid_t f, char *buf, size_t n) {
   static const char *const words[] = {"running", "complete", "diverged", "interrupted"};
   char text[300];
-  int status = read_attr_text(c, f, "/", "status", buf, n);
+  int status = h5_read_attr_text(c, f, "/", "status", buf, n);
   if (status) return status;
   for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
     if (strcmp(buf, words[i]) == 0) return NN_OK;
-  return bad(c, NN_BADINPUT, "/ attribute 'status': expected running, complete, diverged or "
+  return h5_bad(c, NN_BADINPUT, "/ attribute 'status': expected running, complete, diverged or "
              "interrupted, got '%s'", shown(buf, text));
 }
 
 int results_read_status(const char *path, char *status_out, size_t n, nn_error *err) {
-  reader c = {path, err};
+  h5_reader c = {path, err};
   hid_t f;
   int status = open_results(&c, 0, &f);
   if (status) return status;
   status = read_status(&c, f, status_out, n);
-  if (H5Fclose(f) < 0 && !status) status = bad(&c, NN_FAIL, "closing failed");
+  if (H5Fclose(f) < 0 && !status) status = h5_bad(&c, NN_FAIL, "closing failed");
   return status;
 }
 
-static int read_root(reader *c, hid_t f, results *r) {
+static int read_root(h5_reader *c, hid_t f, results *r) {
   int status;
   long long threads;
   struct {
@@ -904,24 +471,24 @@ static int read_root(reader *c, hid_t f, results *r) {
   };
   for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++)
     if ((status = i == 0 ? read_status(c, f, texts[i].buf, texts[i].n)
-                         : read_attr_text(c, f, "/", texts[i].name, texts[i].buf, texts[i].n)))
+                         : h5_read_attr_text(c, f, "/", texts[i].name, texts[i].buf, texts[i].n)))
       return status;
-  if ((status = read_attr_int(c, f, "/", "threads", 0, LONG_MAX, &threads))) return status;
+  if ((status = h5_read_attr_int(c, f, "/", "threads", 0, LONG_MAX, &threads))) return status;
   r->threads = (long)threads;
-  return read_attr(c, f, "/", "command_line", K_STR, &r->command_line);
+  return h5_read_attr(c, f, "/", "command_line", H5K_STR, &r->command_line);
 }
 
-static int read_spec(reader *c, hid_t f, results *r) {
+static int read_spec(h5_reader *c, hid_t f, results *r) {
   hsize_t none[1];
   hid_t d, t = -1;
   char *text = NULL, label[DATA_PATH_MAX + 16];
-  int status = open_dset(c, f, "/spec", "spec", K_STR, 0, none, &d);
+  int status = h5_open_dset(c, f, "/spec", "spec", H5K_STR, 0, none, &d);
   if (status) return status;
   if ((t = H5Dget_type(d)) < 0) {
-    status = bad(c, NN_BADINPUT, "/spec: cannot read its type");
+    status = h5_bad(c, NN_BADINPUT, "/spec: cannot read its type");
     goto done;
   }
-  if ((status = read_string(c, "/spec", -1, d, t, &text))) goto done;
+  if ((status = h5_read_string(c, "/spec", -1, d, t, &text))) goto done;
   snprintf(label, sizeof label, "%s:/spec", c->path);
   spec_defaults(&r->spec);
   status = spec_load_string(&r->spec, text, strlen(text), label, c->err);
@@ -932,27 +499,27 @@ done:
   return status;
 }
 
-static int read_data(reader *c, hid_t f, results *r) {
+static int read_data(h5_reader *c, hid_t f, results *r) {
   int status;
   hid_t g;
   long long v[3], crc;
   char *norm = NULL;
   void *buf = NULL;
   const char *w = "/data";
-  if ((status = open_group(c, f, "data", &g))) return status;
-  if ((status = read_attr(c, g, w, "mean", K_F64, &r->mean)) ||
-      (status = read_attr(c, g, w, "std", K_F64, &r->std)) ||
-      (status = read_attr_int(c, g, w, "train_size", 0, LLONG_MAX / 4, &v[0])) ||
-      (status = read_attr_int(c, g, w, "dev_size", 0, LLONG_MAX / 4, &v[1])) ||
-      (status = read_attr_int(c, g, w, "test_size", 0, LLONG_MAX / 4, &v[2])) ||
-      (status = read_attr(c, g, w, "normalize", K_STR, &norm)))
+  if ((status = h5_open_group(c, f, "data", &g))) return status;
+  if ((status = h5_read_attr(c, g, w, "mean", H5K_F64, &r->mean)) ||
+      (status = h5_read_attr(c, g, w, "std", H5K_F64, &r->std)) ||
+      (status = h5_read_attr_int(c, g, w, "train_size", 0, LLONG_MAX / 4, &v[0])) ||
+      (status = h5_read_attr_int(c, g, w, "dev_size", 0, LLONG_MAX / 4, &v[1])) ||
+      (status = h5_read_attr_int(c, g, w, "test_size", 0, LLONG_MAX / 4, &v[2])) ||
+      (status = h5_read_attr(c, g, w, "normalize", H5K_STR, &norm)))
     goto done;
   r->train_size = (size_t)v[0];
   r->dev_size = (size_t)v[1];
   r->test_size = (size_t)v[2];
   if (strcmp(norm, spec_normalize_name(r->spec.data.normalize)) != 0) {
     char text[300];
-    status = bad(c, NN_BADINPUT, "/data attribute 'normalize': '%s' disagrees with /spec (%s)",
+    status = h5_bad(c, NN_BADINPUT, "/data attribute 'normalize': '%s' disagrees with /spec (%s)",
                  shown(norm, text), spec_normalize_name(r->spec.data.normalize));
     goto done;
   }
@@ -967,8 +534,8 @@ static int read_data(reader *c, hid_t f, results *r) {
       {"test_labels", "test_labels_crc32", r->test_labels, &r->test_labels_crc32},
   };
   for (size_t i = 0; i < 4; i++) {
-    if ((status = read_attr_text(c, g, w, files[i].name, files[i].buf, DATA_PATH_MAX)) ||
-        (status = read_attr_int(c, g, w, files[i].crc_name, 0, UINT32_MAX, &crc)))
+    if ((status = h5_read_attr_text(c, g, w, files[i].name, files[i].buf, DATA_PATH_MAX)) ||
+        (status = h5_read_attr_int(c, g, w, files[i].crc_name, 0, UINT32_MAX, &crc)))
       goto done;
     *files[i].crc = (uint32_t)crc;
   }
@@ -984,14 +551,14 @@ static int read_data(reader *c, hid_t f, results *r) {
   };
   for (size_t i = 0; i < 2; i++) {
     hsize_t dims[1] = {idx[i].n};
-    if ((status = load_dset(c, g, idx[i].what, idx[i].name, K_INT, 1, dims, NATIVE_SIZE_T,
+    if ((status = h5_load_dset(c, g, idx[i].what, idx[i].name, H5K_INT, 1, dims, NATIVE_SIZE_T,
                             sizeof(size_t), &buf)))
       goto done;
     *idx[i].out = buf;
     buf = NULL;
     for (size_t j = 0; j < idx[i].n; j++)
       if ((*idx[i].out)[j] >= limit) {
-        status = bad(c, NN_BADINPUT,
+        status = h5_bad(c, NN_BADINPUT,
                      "%s: element %zu is %zu, expected < train_size + dev_size = %zu",
                      idx[i].what, j, (*idx[i].out)[j], limit);
         goto done;
@@ -1005,18 +572,18 @@ done:
 }
 
 /* Reads a checked float64 dataset of rows x cols into M (contiguous or not). */
-static int read_into(reader *c, hid_t loc, const char *what, const char *name, int rank,
+static int read_into(h5_reader *c, hid_t loc, const char *what, const char *name, int rank,
                      hsize_t *dims, double *dst, size_t rows, size_t cols, size_t tda) {
   hid_t d;
-  int status = open_dset(c, loc, what, name, K_F64, rank, dims, &d);
+  int status = h5_open_dset(c, loc, what, name, H5K_F64, rank, dims, &d);
   if (status) return status;
-  if (tda == cols) return read_dset(c, what, d, H5T_NATIVE_DOUBLE, rows * cols, dst);
+  if (tda == cols) return h5_read_dset(c, what, d, H5T_NATIVE_DOUBLE, rows * cols, dst);
   double *tmp = malloc(rows * cols * sizeof *tmp + 1);
   if (!tmp) {
     H5Dclose(d);
-    return bad(c, NN_FAIL, "%s: out of memory", what);
+    return h5_bad(c, NN_FAIL, "%s: out of memory", what);
   }
-  if (!(status = read_dset(c, what, d, H5T_NATIVE_DOUBLE, rows * cols, tmp)))
+  if (!(status = h5_read_dset(c, what, d, H5T_NATIVE_DOUBLE, rows * cols, tmp)))
     for (size_t i = 0; i < rows; i++)
       for (size_t j = 0; j < cols; j++) dst[i * tda + j] = tmp[i * cols + j];
   free(tmp);
@@ -1024,32 +591,32 @@ static int read_into(reader *c, hid_t loc, const char *what, const char *name, i
 }
 
 /* Opens a dataset only to learn its shape. */
-static int peek_dims(reader *c, hid_t loc, const char *what, const char *name, enum kind k,
+static int peek_dims(h5_reader *c, hid_t loc, const char *what, const char *name, enum h5_kind k,
                      int rank, hsize_t *dims) {
   hid_t d;
-  int status = open_dset(c, loc, what, name, k, rank, dims, &d);
+  int status = h5_open_dset(c, loc, what, name, k, rank, dims, &d);
   if (!status) H5Dclose(d);
   return status;
 }
 
 /* Reads a checked float32 dataset of n elements into the contiguous dst. */
-static int read_floats(reader *c, hid_t loc, const char *what, const char *name, int rank,
+static int read_floats(h5_reader *c, hid_t loc, const char *what, const char *name, int rank,
                        hsize_t *dims, float *dst, size_t n) {
   hid_t d;
-  int status = open_dset(c, loc, what, name, K_F32, rank, dims, &d);
+  int status = h5_open_dset(c, loc, what, name, H5K_F32, rank, dims, &d);
   if (status) return status;
-  return read_dset(c, what, d, H5T_NATIVE_FLOAT, n, dst);
+  return h5_read_dset(c, what, d, H5T_NATIVE_FLOAT, n, dst);
 }
 
-static int read_model(reader *c, hid_t f, results *r) {
+static int read_model(h5_reader *c, hid_t f, results *r) {
   int status;
   hid_t g;
-  hsize_t w1[2] = {ANY, ANY}, w2[2], b1[1], b2[1];
+  hsize_t w1[2] = {H5_ANY, H5_ANY}, w2[2], b1[1], b2[1];
   nn_error merr;
   /* The parameters are stored in the precision the spec trains in. */
   const int prec = r->spec.model.precision;
-  const enum kind kw = prec == SPEC_PREC_FLOAT32 ? K_F32 : K_F64;
-  if ((status = open_group(c, f, "model", &g))) return status;
+  const enum h5_kind kw = prec == SPEC_PREC_FLOAT32 ? H5K_F32 : H5K_F64;
+  if ((status = h5_open_group(c, f, "model", &g))) return status;
   if ((status = peek_dims(c, g, "/model/W1", "W1", kw, 2, w1))) goto done;
   w2[0] = w1[1];
   w2[1] = DATA_CLASSES;  /* the labels index the outputs and the confusion matrix */
@@ -1057,19 +624,19 @@ static int read_model(reader *c, hid_t f, results *r) {
   if (w1[0] == 0 || w1[1] == 0 || w2[1] == 0 || w1[0] > (1u << 30) || w1[1] > (1u << 30) ||
       w2[1] > (1u << 30) || w1[0] * w1[1] > ((hsize_t)1 << 34) ||
       w2[0] * w2[1] > ((hsize_t)1 << 34)) {
-    status = bad(c, NN_BADINPUT, "/model: W1 (%llu, %llu) and W2 (%llu, %llu): empty or too large",
+    status = h5_bad(c, NN_BADINPUT, "/model: W1 (%llu, %llu) and W2 (%llu, %llu): empty or too large",
                  (unsigned long long)w1[0], (unsigned long long)w1[1],
                  (unsigned long long)w2[0], (unsigned long long)w2[1]);
     goto done;
   }
   if ((long long)w1[1] != r->spec.model.hidden) {
-    status = bad(c, NN_BADINPUT, "/model/W1: %llu hidden units, but /spec says model.hidden: %ld",
+    status = h5_bad(c, NN_BADINPUT, "/model/W1: %llu hidden units, but /spec says model.hidden: %ld",
                  (unsigned long long)w1[1], r->spec.model.hidden);
     goto done;
   }
   size_t d = w1[0], h = w1[1], k = w2[1];
   if (mlp_init_precision(&r->model, d, h, k, prec, &merr)) {
-    status = bad(c, NN_FAIL, "/model: %s", merr.msg);
+    status = h5_bad(c, NN_FAIL, "/model: %s", merr.msg);
     goto done;
   }
   mlp *m = &r->model;
@@ -1096,19 +663,19 @@ done:
   return status;
 }
 
-static int read_metrics(reader *c, hid_t f, results *r) {
+static int read_metrics(h5_reader *c, hid_t f, results *r) {
   int status;
   hid_t g;
-  hsize_t dims[1] = {ANY};
+  hsize_t dims[1] = {H5_ANY};
   void *buf = NULL;
-  if ((status = open_group(c, f, "metrics", &g))) return status;
-  if ((status = load_dset(c, g, "/metrics/epoch", "epoch", K_INT, 1, dims, H5T_NATIVE_LONG,
+  if ((status = h5_open_group(c, f, "metrics", &g))) return status;
+  if ((status = h5_load_dset(c, g, "/metrics/epoch", "epoch", H5K_INT, 1, dims, H5T_NATIVE_LONG,
                           sizeof(long), &buf)))
     goto done;
   size_t n = dims[0];
   r->metrics = calloc(n + 1, sizeof *r->metrics);
   if (!r->metrics) {
-    status = bad(c, NN_FAIL, "/metrics: out of memory");
+    status = h5_bad(c, NN_FAIL, "/metrics: out of memory");
     goto done;
   }
   r->epochs_done = r->epochs_cap = n;
@@ -1116,7 +683,7 @@ static int read_metrics(reader *c, hid_t f, results *r) {
   for (int col = 0; col < METRIC_COLUMNS; col++) {
     free(buf);
     buf = NULL;
-    if ((status = load_dset(c, g, metric_paths[col], metric_names[col], K_F64, 1, dims,
+    if ((status = h5_load_dset(c, g, metric_paths[col], metric_names[col], H5K_F64, 1, dims,
                             H5T_NATIVE_DOUBLE, sizeof(double), &buf)))
       goto done;
     for (size_t i = 0; i < n; i++) *metric_field(&r->metrics[i], col) = ((double *)buf)[i];
@@ -1127,28 +694,28 @@ done:
   return status;
 }
 
-static int read_test(reader *c, hid_t f, results *r) {
+static int read_test(h5_reader *c, hid_t f, results *r) {
   int status;
   hid_t g, d;
   /* a summary has no model: then any square matrix, checked below */
-  hsize_t none[1], kk[2] = {r->model.k ? r->model.k : ANY, r->model.k ? r->model.k : ANY};
+  hsize_t none[1], kk[2] = {r->model.k ? r->model.k : H5_ANY, r->model.k ? r->model.k : H5_ANY};
   long long n;
   void *buf = NULL;
-  if ((status = open_group(c, f, "test", &g))) return status;
-  if ((status = open_dset(c, g, "/test/loss", "loss", K_F64, 0, none, &d)) ||
-      (status = read_dset(c, "/test/loss", d, H5T_NATIVE_DOUBLE, 1, &r->test_loss)) ||
-      (status = open_dset(c, g, "/test/accuracy", "accuracy", K_F64, 0, none, &d)) ||
-      (status = read_dset(c, "/test/accuracy", d, H5T_NATIVE_DOUBLE, 1, &r->test_accuracy)) ||
-      (status = open_dset(c, g, "/test/n", "n", K_INT, 0, none, &d)) ||
-      (status = read_dset(c, "/test/n", d, H5T_NATIVE_LLONG, 1, &n)) ||
-      (status = load_dset(c, g, "/test/confusion", "confusion", K_INT, 2, kk, H5T_NATIVE_LONG,
+  if ((status = h5_open_group(c, f, "test", &g))) return status;
+  if ((status = h5_open_dset(c, g, "/test/loss", "loss", H5K_F64, 0, none, &d)) ||
+      (status = h5_read_dset(c, "/test/loss", d, H5T_NATIVE_DOUBLE, 1, &r->test_loss)) ||
+      (status = h5_open_dset(c, g, "/test/accuracy", "accuracy", H5K_F64, 0, none, &d)) ||
+      (status = h5_read_dset(c, "/test/accuracy", d, H5T_NATIVE_DOUBLE, 1, &r->test_accuracy)) ||
+      (status = h5_open_dset(c, g, "/test/n", "n", H5K_INT, 0, none, &d)) ||
+      (status = h5_read_dset(c, "/test/n", d, H5T_NATIVE_LLONG, 1, &n)) ||
+      (status = h5_load_dset(c, g, "/test/confusion", "confusion", H5K_INT, 2, kk, H5T_NATIVE_LONG,
                           sizeof(long), &buf)))
     goto done;
   r->test_n = (long)n;
   r->confusion = buf;
   buf = NULL;
   r->has_test = 1;
-  if (kk[0] != kk[1]) status = bad(c, NN_BADINPUT, "/test/confusion: expected a square matrix");
+  if (kk[0] != kk[1]) status = h5_bad(c, NN_BADINPUT, "/test/confusion: expected a square matrix");
 done:
   free(buf);
   H5Gclose(g);
@@ -1157,7 +724,7 @@ done:
 
 /* The whole file, or (summary) all but /data and /model. */
 static int read_file(results *r, const char *path, int summary, nn_error *err) {
-  reader c = {path, err};
+  h5_reader c = {path, err};
   hid_t f;
   results_init(r);
   int status = open_results(&c, 1, &f);
@@ -1168,12 +735,12 @@ static int read_file(results *r, const char *path, int summary, nn_error *err) {
       (status = read_metrics(&c, f, r)))
     goto done;
   if ((has_test = H5Lexists(f, "test", H5P_DEFAULT)) < 0) {
-    status = bad(&c, NN_BADINPUT, "/test: cannot look it up");
+    status = h5_bad(&c, NN_BADINPUT, "/test: cannot look it up");
     goto done;
   }
   if (has_test && (status = read_test(&c, f, r))) goto done;
 done:
-  if (H5Fclose(f) < 0 && !status) status = bad(&c, NN_FAIL, "closing failed");
+  if (H5Fclose(f) < 0 && !status) status = h5_bad(&c, NN_FAIL, "closing failed");
   if (status) results_free(r);
   return status;
 }
