@@ -182,7 +182,8 @@ static int examine(run *u, int force, nn_error *err) {
   }
   nn_error probe = {0};
   results old;
-  /* read whole: a damaged file is never "up to date" */
+  /* read whole: a damaged file is never "up to date", and an unfinished one
+   * is the run to continue */
   if (results_read(&old, path, &probe) != NN_OK) {
     if (force) return NN_OK;
     return nn_error_set(err, NN_BADINPUT,
@@ -190,39 +191,35 @@ static int examine(run *u, int force, nn_error *err) {
                         "replace it or -o to write elsewhere",
                         path, probe.msg);
   }
-  char diff[NN_ERROR_MAX / 2], status[32];
+  char diff[NN_ERROR_MAX / 2];
   spec_differences(&old.spec, &u->r.spec, diff, sizeof diff);
-  snprintf(status, sizeof status, "%s", old.status);
-  results_free(&old);
-  if (force) return NN_OK;
-  const int finished = strcmp(status, "complete") == 0 || strcmp(status, "diverged") == 0;
-  if (diff[0])
-    return nn_error_set(err, NN_BADINPUT,
-                        "%s holds %s run of another spec (%s); use --force to %s or -o to "
-                        "write elsewhere",
-                        path, finished ? (status[0] == 'c' ? "a complete" : "a diverged")
-                                       : "an unfinished",
-                        diff, finished ? "replace it" : "start over");
-  if (finished) {
+  const int finished = strcmp(old.status, "complete") == 0 || strcmp(old.status, "diverged") == 0;
+  int rc = NN_OK;
+  if (force) {
+    /* replaced whatever it holds */
+  } else if (diff[0]) {
+    rc = nn_error_set(err, NN_BADINPUT,
+                      "%s holds %s run of another spec (%s); use --force to %s or -o to write "
+                      "elsewhere",
+                      path, finished ? (old.status[0] == 'c' ? "a complete" : "a diverged")
+                                     : "an unfinished",
+                      diff, finished ? "replace it" : "start over");
+  } else if (finished) {
     u->start = RUN_UP_TO_DATE;
-    snprintf(u->r.status, sizeof u->r.status, "%s", status);
+    snprintf(u->r.status, sizeof u->r.status, "%s", old.status);
+  } else {
+    /* An unfinished run of this spec: continue it.  output.dir is today's;
+     * the threads stay the run's own, so that it ends bit-identical to a
+     * run never stopped (BLAS sums depend on the count) */
+    snprintf(old.spec.output.dir, sizeof old.spec.output.dir, "%s", u->r.spec.output.dir);
+    if (old.threads > 0) old.spec.train.threads = old.threads;
+    results_free(&u->r);
+    u->r = old;
+    u->start = RUN_RESUME;
     return NN_OK;
   }
-  /* An unfinished run of this spec: read it whole and continue it. */
-  spec want = u->r.spec;
-  results_free(&u->r);
-  if (results_read(&u->r, path, &probe) != NN_OK) {
-    results_init(&u->r);
-    u->r.spec = want;
-    return nn_error_set(err, NN_BADINPUT, "cannot resume: %s; use --force to start over",
-                        probe.msg);
-  }
-  /* output.dir is today's; the threads stay the run's own, so that it ends
-   * bit-identical to a run never stopped (BLAS sums depend on the count) */
-  if (u->r.threads > 0) u->r.spec.train.threads = u->r.threads;
-  snprintf(u->r.spec.output.dir, sizeof u->r.spec.output.dir, "%s", want.output.dir);
-  u->start = RUN_RESUME;
-  return NN_OK;
+  results_free(&old);
+  return rc;
 }
 
 int run_open(run *u, const spec *s, const char *path, int flags, const char *program,
