@@ -16,6 +16,7 @@
 #include <zlib.h>
 
 #include "data.h"
+#include "fsutil.h"
 
 #define IDX_IMAGES_MAGIC 0x00000803u
 #define IDX_LABELS_MAGIC 0x00000801u
@@ -44,25 +45,21 @@ typedef struct reader {
 } reader;
 
 static int rd_open(reader *r, const char *path, nn_error *err) {
-  struct stat sb;
   r->path = path;
   r->crc = (uint32_t)crc32(0L, Z_NULL, 0);
   r->f = NULL;
-  if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode))
-    return nn_error_set(err, NN_BADINPUT, "%s: is a directory (expected a data file)", path);
-  /* never waits on a FIFO: opened without blocking, then a plain file only */
-  int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  /* a plain file only: never waits on a FIFO */
+  int fd = fs_open_plain(path, O_RDONLY, 0);
   if (fd < 0) {
+    if (errno == EISDIR)
+      return nn_error_set(err, NN_BADINPUT, "%s: is a directory (expected a data file)", path);
+    if (errno == EINVAL)
+      return nn_error_set(err, NN_BADINPUT, "%s: not a regular file (expected a data file)",
+                          path);
     if (errno == ENOENT || errno == ENOTDIR)
       return nn_error_set(err, NN_BADINPUT, "%s: no such file", path);
     return nn_error_set(err, NN_FAIL, "%s: cannot open: %s", path, strerror(errno));
   }
-  if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
-    close(fd);
-    return nn_error_set(err, NN_BADINPUT, "%s: not a regular file (expected a data file)", path);
-  }
-  int flags = fcntl(fd, F_GETFL);
-  if (flags >= 0) fcntl(fd, F_SETFL, flags & ~O_NONBLOCK);
   errno = 0;
   r->f = gzdopen(fd, "rb");
   if (!r->f) {

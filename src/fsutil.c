@@ -61,6 +61,24 @@ int fs_sync(const char *path, int dir) {
   return rc;
 }
 
+int fs_open_plain(const char *path, int flags, int mode) {
+  int fd = open(path, flags | O_NONBLOCK | O_CLOEXEC, mode);
+  if (fd < 0) {
+    if (errno == ENXIO) errno = EINVAL; /* a FIFO opened for writing, no reader */
+    return -1;
+  }
+  struct stat st;
+  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    const int why = S_ISDIR(st.st_mode) ? EISDIR : EINVAL;
+    close(fd);
+    errno = why;
+    return -1;
+  }
+  const int fl = fcntl(fd, F_GETFL);
+  if (fl >= 0) fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
+  return fd;
+}
+
 /* Writes len bytes of buf to the new file tmp and fsyncs it (see fsutil.h). */
 int fs_write_new(const char *tmp, const void *buf, size_t len) {
   int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);

@@ -21,6 +21,13 @@ void fs_dirname(const char *path, char *buf, size_t n);
 /* The last part of path: "a/b.h5" -> "b.h5". */
 const char *fs_basename(const char *path);
 
+/* Opens path with flags (and mode, with O_CREAT) as a plain file, never
+ * waiting on a FIFO: the open does not block, anything but a regular file
+ * is closed again, and the descriptor is then made blocking.  -1 with errno:
+ * EISDIR for a folder, EINVAL for a FIFO, device or socket, ELOOP for a link
+ * under O_NOFOLLOW, or open's own. */
+int fs_open_plain(const char *path, int flags, int mode);
+
 /* Writes len bytes of buf to a new file path (never an existing one, never
  * through a link) and fsyncs it.  -1 with errno. */
 int fs_write_new(const char *path, const void *buf, size_t len);

@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fsutil.h"
 #include "lock.h"
 #include "text.h"
 
@@ -62,14 +63,8 @@ void lock_owner_text(const lock_owner *o, char *buf, size_t n) {
 
 /* Opens the lock file without following a link and checks it is a plain file. */
 static int open_lock_file(const char *name, int flags) {
-  int fd = open(name, flags | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0644);
-  if (fd < 0) return -1;
-  struct stat st;
-  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-    close(fd);
-    errno = EINVAL;
-    return -1;
-  }
+  int fd = fs_open_plain(name, flags | O_NOFOLLOW, 0644);
+  if (fd < 0 && errno == EISDIR) errno = EINVAL; /* not a regular file either */
   return fd;
 }
 

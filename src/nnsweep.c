@@ -153,12 +153,12 @@ static void last_failure(const sweeper *s, size_t i, char *why, size_t n) {
   char path[RUN_PATH_MAX + 16];
   why[0] = '\0';
   log_path(s, i, path, sizeof path);
-  int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+  int fd = fs_open_plain(path, O_RDONLY | O_NOFOLLOW, 0);
   if (fd < 0) return;
   struct stat st;
   char tail[4097];
   ssize_t got = 0;
-  if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
+  if (fstat(fd, &st) == 0) {
     off_t from = st.st_size > 4096 ? st.st_size - 4096 : 0;
     got = pread(fd, tail, 4096, from);
   }
@@ -182,19 +182,8 @@ static void last_failure(const sweeper *s, size_t i, char *why, size_t n) {
 /* A point's log for appending: never through a link, never waiting on a
  * FIFO; -1 with errno (EINVAL: not a regular file). */
 static int open_log(const char *path, int create) {
-  int fd = open(path, O_WRONLY | O_APPEND | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | create, 0644);
-  if (fd < 0) {
-    if (errno == ENXIO || errno == ELOOP) errno = EINVAL; /* a FIFO, a link */
-    return -1;
-  }
-  struct stat st;
-  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-    close(fd);
-    errno = EINVAL;
-    return -1;
-  }
-  int flags = fcntl(fd, F_GETFL);
-  if (flags >= 0) fcntl(fd, F_SETFL, flags & ~O_NONBLOCK);
+  int fd = fs_open_plain(path, O_WRONLY | O_APPEND | O_NOFOLLOW | create, 0644);
+  if (fd < 0 && (errno == ELOOP || errno == EISDIR)) errno = EINVAL; /* a link, a folder */
   return fd;
 }
 

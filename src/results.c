@@ -379,20 +379,17 @@ static int open_results(h5_reader *c, int check_version, hid_t *f) {
   hid_t fapl = -1;
   char *format = NULL;
   long long version;
-  struct stat st;
   *f = -1;
   results_quiet_hdf5();
-  /* never waits on a FIFO; what is not a plain file is refused below */
-  int fd = open(c->path, O_RDONLY | O_NONBLOCK);
+  /* a plain file only: never waits on a FIFO */
+  int fd = fs_open_plain(c->path, O_RDONLY, 0);
   if (fd < 0) {
     if (errno == ENOENT) return h5_bad(c, NN_BADINPUT, "no such file");
+    if (errno == EISDIR) return h5_bad(c, NN_BADINPUT, "is a directory, not an HDF5 file");
+    if (errno == EINVAL) return h5_bad(c, NN_BADINPUT, "not a regular file (a FIFO or device?)");
     return h5_bad(c, NN_FAIL, "%s", strerror(errno));
   }
-  int isdir = fstat(fd, &st) == 0 && S_ISDIR(st.st_mode);
-  int plain = fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
   close(fd);
-  if (isdir) return h5_bad(c, NN_BADINPUT, "is a directory, not an HDF5 file");
-  if (!plain) return h5_bad(c, NN_BADINPUT, "not a regular file (a FIFO or device?)");
   if (H5Fis_hdf5(c->path) <= 0) return h5_bad(c, NN_BADINPUT, "not an HDF5 file");
   if ((fapl = h5_fapl()) < 0) return h5_bad(c, NN_FAIL, "cannot set up HDF5 file access");
   *f = H5Fopen(c->path, H5F_ACC_RDONLY, fapl);

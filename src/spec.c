@@ -12,11 +12,11 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <yaml.h>
 
+#include "fsutil.h"
 #include "spec.h"
 #include "text.h"
 
@@ -758,17 +758,13 @@ int spec_load_string(spec *s, const char *yaml, size_t len, const char *label,
 }
 
 int spec_load_file(spec *s, const char *path, nn_error *err) {
-  /* never waits on a FIFO: opened without blocking, then only a plain file
-   * (or a folder, refused on read below) is read */
-  int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-  if (fd < 0) return nn_error_set(err, NN_BADINPUT, "%s: cannot open: %s", path, strerror(errno));
-  struct stat st;
-  if (fstat(fd, &st) != 0 || (!S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode))) {
-    close(fd);
+  /* a plain file only: never waits on a FIFO */
+  int fd = fs_open_plain(path, O_RDONLY, 0);
+  if (fd < 0 && errno == EINVAL)
     return nn_error_set(err, NN_BADINPUT, "%s: not a regular file (a FIFO or device?)", path);
-  }
-  int flags = fcntl(fd, F_GETFL);
-  if (flags >= 0) fcntl(fd, F_SETFL, flags & ~O_NONBLOCK);
+  if (fd < 0)
+    return nn_error_set(err, NN_BADINPUT, "%s: cannot %s: %s", path,
+                        errno == EISDIR ? "read" : "open", strerror(errno));
   FILE *f = fdopen(fd, "rb");
   char *buf = NULL, defname[SPEC_PATH_MAX];
   size_t len = 0;

@@ -275,17 +275,14 @@ static int load_document(struct ctx *c, const char *text, size_t len) {
 /* Reads a regular file of at most SWEEP_FILE_MAX bytes; never waits on a
  * FIFO or a device. */
 static int read_file(const char *path, char **text, size_t *len, nn_error *err) {
-  struct stat st;
-  int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC), rc = NN_OK;
+  int fd = fs_open_plain(path, O_RDONLY | O_NOCTTY, 0), rc = NN_OK;
   *text = NULL;
   *len = 0;
+  if (fd < 0 && (errno == EISDIR || errno == EINVAL))
+    return nn_error_set(err, NN_BADINPUT, "%s: not a regular file", path);
   if (fd < 0)
     return nn_error_set(err, NN_BADINPUT, "%s: cannot open: %s", path, strerror(errno));
-  if (fstat(fd, &st) != 0)
-    rc = nn_error_set(err, NN_FAIL, "%s: cannot read: %s", path, strerror(errno));
-  else if (!S_ISREG(st.st_mode))
-    rc = nn_error_set(err, NN_BADINPUT, "%s: not a regular file", path);
-  else if (!(*text = malloc((size_t)SWEEP_FILE_MAX + 1)))
+  if (!(*text = malloc((size_t)SWEEP_FILE_MAX + 1)))
     rc = nn_error_set(err, NN_FAIL, "%s: out of memory", path);
   while (rc == NN_OK && *len <= (size_t)SWEEP_FILE_MAX) {
     ssize_t k = read(fd, *text + *len, (size_t)SWEEP_FILE_MAX + 1 - *len);
