@@ -107,13 +107,20 @@ typedef struct sweeper {
   const char *command;     /* this command line, quoted: the resume hint */
 } sweeper;
 
+/* This program's own path (for the Slurm script), or 0 when it cannot be
+ * told. */
+static int self_path(char *buf, size_t n) {
+  ssize_t len = readlink("/proc/self/exe", buf, n - 1);
+  if (len <= 0) return 0;
+  buf[len] = '\0';
+  return 1;
+}
+
 /* nnrun next to this program (the build tree or the install's bindir),
  * else the one on PATH. */
 static void find_nnrun(char *buf, size_t n) {
   char self[4096];
-  ssize_t len = readlink("/proc/self/exe", self, sizeof self - 1);
-  if (len > 0) {
-    self[len] = '\0';
+  if (self_path(self, sizeof self)) {
     char dir[4000];
     fs_dirname(self, dir, sizeof dir);
     snprintf(buf, n, "%s/nnrun", dir);
@@ -731,9 +738,7 @@ static int submit_slurm(const sweeper *s) {
 
   char cwd[4096], self[4096], script[SPEC_PATH_MAX + 64], out[SPEC_PATH_MAX + 64];
   if (!getcwd(cwd, sizeof cwd)) snprintf(cwd, sizeof cwd, ".");
-  ssize_t len = readlink("/proc/self/exe", self, sizeof self - 1);
-  if (len <= 0) snprintf(self, sizeof self, "nnsweep");
-  else self[len] = '\0';
+  if (!self_path(self, sizeof self)) snprintf(self, sizeof self, "nnsweep");
   char stamp[32];
   time_t now_t = time(NULL);
   struct tm tm;
@@ -803,9 +808,14 @@ static int submit_slurm(const sweeper *s) {
   free(text);
 
   /* sbatch's argv carries every option exactly, whatever the script says */
-  char o_array[4096 + 16], o_out[sizeof out + 16], o_name[sizeof jobname + 16],
-      o_cpus[48], o_chdir[sizeof cwd + 16];
-  snprintf(o_array, sizeof o_array, "--array=%s", array);
+  /* the array spec has no bound: one range per run of pending points */
+  char *o_array = malloc(strlen(array) + sizeof "--array="), o_out[sizeof out + 16],
+       o_name[sizeof jobname + 16], o_cpus[48], o_chdir[sizeof cwd + 16];
+  if (!o_array) {
+    free(array);
+    return NN_FAIL;
+  }
+  sprintf(o_array, "--array=%s", array);
   snprintf(o_out, sizeof o_out, "--output=%s", out);
   snprintf(o_name, sizeof o_name, "--job-name=%s", jobname);
   snprintf(o_cpus, sizeof o_cpus, "--cpus-per-task=%s", cpus);
@@ -815,7 +825,10 @@ static int submit_slurm(const sweeper *s) {
                          "--signal=B:TERM@120", "--open-mode=append", o_out, o_chdir};
   const size_t nfixed = sizeof fixed / sizeof fixed[0];
   char **argv = calloc(nfixed + (size_t)s->opt->nsbatch + 2, sizeof *argv);
-  if (!argv) return NN_FAIL;
+  if (!argv) {
+    free(o_array);
+    return NN_FAIL;
+  }
   size_t a = 0;
   for (size_t k = 0; k < nfixed; k++) argv[a++] = (char *)fixed[k];
   for (int k = 0; k < s->opt->nsbatch; k++) argv[a++] = s->opt->sbatch_args[k];
@@ -823,7 +836,7 @@ static int submit_slurm(const sweeper *s) {
   argv[a] = NULL;
   int pipefd[2];
   if (pipe(pipefd) != 0) {
-    free(argv);
+    free(argv), free(o_array);
     return NN_FAIL;
   }
   fflush(NULL);
@@ -837,7 +850,7 @@ static int submit_slurm(const sweeper *s) {
     _exit(127);
   }
   close(pipefd[1]);
-  free(argv);
+  free(argv), free(o_array);
   char id[256] = "";
   ssize_t got = pid > 0 ? read(pipefd[0], id, sizeof id - 1) : -1;
   close(pipefd[0]);
