@@ -1,4 +1,4 @@
-/* cli.c: helpers shared by nnrun and nneval (see cli.h).  Library modules
+/* cli.c: helpers shared by the programs (see cli.h).  Library modules
  * never call these; only the programs' main functions do.
  */
 #include "config.h"
@@ -10,8 +10,6 @@
 
 #include "cli.h"
 #include "mlp.h"
-#include "train.h"
-
 
 void cli_error(const char *prog, const nn_error *err) {
   fprintf(stderr, "%s: %s\n", prog, err->msg[0] ? err->msg : "unknown error");

@@ -1,5 +1,5 @@
 /* cli.h: what the command-line programs share -- error printing, the
- * recorded command line, BLAS threads and the version strings of a run.
+ * recorded command line and shell quoting, BLAS threads, whole numbers.
  * This is the only part of libnn that knows about argv and stderr.
  */
 #ifndef NN_CLI_H
@@ -8,7 +8,6 @@
 #include <stdio.h>
 
 #include "error.h"
-#include "results.h"
 
 /* Prints "PROG: MSG" on stderr. */
 void cli_error(const char *prog, const nn_error *err);
