@@ -241,10 +241,13 @@ int main(int argc, char **argv) {
         printf("%s: on the run's own %ld BLAS threads (not %ld), so that it ends bit-identical "
                "to a run never stopped\n", name, threads, asked);
     }
-    printf("%s: %zu train / %zu dev / %zu test images, %zu-%zu-%zu, %ld epochs, batch %ld, "
+    char shape[256];
+    mlp_shape_text(&r->model, shape, sizeof shape);
+    printf("%s: %zu train / %zu dev / %zu test images, %s %s, %s, %ld epochs, batch %ld, "
            "lr %g, lambda %g, %ld BLAS threads -> %s\n",
-           name, r->train_size, r->dev_size, r->test_size, r->model.d, r->model.h, r->model.k,
-           r->spec.train.epochs, r->spec.train.batch, r->spec.train.lr, r->spec.train.lambda,
+           name, r->train_size, r->dev_size, r->test_size, shape,
+           r->model.nlayers > 1 ? mlp_activations[r->model.act].name : "softmax",
+           optim_name(r->optimizer.kind), r->spec.train.epochs, r->spec.train.batch, r->spec.train.lr, r->spec.train.lambda,
            threads, path);
     fflush(stdout);
   }

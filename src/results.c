@@ -31,6 +31,7 @@
 #include "fsutil.h"
 #include "h5check.h"
 #include "results.h"
+#include "spec_model.h"
 #include "text.h"
 
 /* size_t as HDF5 sees it in memory. */
@@ -65,6 +66,7 @@ void results_init(results *r) {
 void results_free(results *r) {
   if (!r) return;
   mlp_free(&r->model);
+  optim_free(&r->optimizer);
   free(r->command_line);
   free(r->train_index);
   free(r->dev_index);
@@ -190,37 +192,68 @@ done:
   return rc;
 }
 
-static int write_model(const h5_wprops *p, hid_t f, const results *r, const char **what) {
-  int rc = -1;
-  hid_t g = -1;
-  const mlp *m = &r->model;
-  *what = "/model";
-  if ((g = H5Gcreate2(f, "model", H5P_DEFAULT, p->gcpl, H5P_DEFAULT)) < 0) goto done;
-  if (m->precision == SPEC_PREC_FLOAT32) { /* stored as computed, in float32 */
-    const hsize_t w1[2] = {m->d, m->h}, b1[1] = {m->h}, w2[2] = {m->h, m->k}, b2[1] = {m->k};
-    const hid_t ft = H5T_IEEE_F32LE, mt = H5T_NATIVE_FLOAT;
-    *what = "/model/W1";
-    if (h5_write_dset(p, g, "W1", ft, mt, 2, w1, m->W1f.matrix.data) < 0) goto done;
-    *what = "/model/b1";
-    if (h5_write_dset(p, g, "b1", ft, mt, 1, b1, m->b1f.vector.data) < 0) goto done;
-    *what = "/model/W2";
-    if (h5_write_dset(p, g, "W2", ft, mt, 2, w2, m->W2f.matrix.data) < 0) goto done;
-    *what = "/model/b2";
-    if (h5_write_dset(p, g, "b2", ft, mt, 1, b2, m->b2f.vector.data) < 0) goto done;
-    rc = 0;
-    goto done;
+/* Names of parameter datasets in messages: "/model/W3", "/optimizer/m/b1". */
+static _Thread_local char param_what[64];
+
+/* W1, b1, W2, b2, ... of m into group g (called group in messages), stored
+ * as computed: float64 or float32. */
+static int write_params(const h5_wprops *p, hid_t g, const char *group, const mlp *m,
+                        const char **what) {
+  const hid_t ft = m->precision == MLP_FLOAT32 ? H5T_IEEE_F32LE : H5T_IEEE_F64LE;
+  const hid_t mt = m->precision == MLP_FLOAT32 ? H5T_NATIVE_FLOAT : H5T_NATIVE_DOUBLE;
+  for (size_t l = 0; l < m->nlayers; l++) {
+    const mlp_layer *L = &m->layer[l];
+    const hsize_t wdims[2] = {L->in, L->out}, bdims[1] = {L->out};
+    char name[16];
+    snprintf(name, sizeof name, "W%zu", l + 1);
+    snprintf(param_what, sizeof param_what, "%s/%s", group, name);
+    *what = param_what;
+    if (h5_write_dset(p, g, name, ft, mt, 2, wdims, (char *)m->mem + L->w * m->elem) < 0)
+      return -1;
+    snprintf(name, sizeof name, "b%zu", l + 1);
+    snprintf(param_what, sizeof param_what, "%s/%s", group, name);
+    if (h5_write_dset(p, g, name, ft, mt, 1, bdims, (char *)m->mem + L->b * m->elem) < 0)
+      return -1;
   }
-  *what = "/model/W1";
-  if (h5_write_matrix(p, g, "W1", &m->W1.matrix) < 0) goto done;
-  *what = "/model/b1";
-  if (h5_write_vector(p, g, "b1", &m->b1.vector) < 0) goto done;
-  *what = "/model/W2";
-  if (h5_write_matrix(p, g, "W2", &m->W2.matrix) < 0) goto done;
-  *what = "/model/b2";
-  if (h5_write_vector(p, g, "b2", &m->b2.vector) < 0) goto done;
+  return 0;
+}
+
+/* Group name of loc holding m's parameters. */
+static int write_param_group(const h5_wprops *p, hid_t loc, const char *name, const char *group,
+                             const mlp *m, const char **what) {
+  *what = group;
+  hid_t g = H5Gcreate2(loc, name, H5P_DEFAULT, p->gcpl, H5P_DEFAULT);
+  if (g < 0) return -1;
+  int rc = write_params(p, g, group, m, what);
+  if (H5Gclose(g) < 0) rc = -1;
+  return rc;
+}
+
+static int write_model(const h5_wprops *p, hid_t f, const results *r, const char **what) {
+  return write_param_group(p, f, "model", "/model", &r->model, what);
+}
+
+/* /optimizer: attrs optimizer (its name) and steps; momentum's velocity in
+ * /optimizer/velocity, Adam's moments in /optimizer/m and /optimizer/v, each
+ * shaped like /model. */
+static int write_optimizer(const h5_wprops *p, hid_t f, const results *r, const char **what) {
+  const optim_state *o = &r->optimizer;
+  int rc = -1;
+  *what = "/optimizer";
+  hid_t g = H5Gcreate2(f, "optimizer", H5P_DEFAULT, p->gcpl, H5P_DEFAULT);
+  if (g < 0) return -1;
+  if (h5_write_attr_str(g, "optimizer", optim_name(o->kind)) < 0 ||
+      h5_write_attr_i64(g, "steps", o->steps) < 0)
+    goto done;
+  if (o->kind == OPTIM_MOMENTUM &&
+      write_param_group(p, g, "velocity", "/optimizer/velocity", &o->m, what) < 0)
+    goto done;
+  if (o->kind == OPTIM_ADAM && (write_param_group(p, g, "m", "/optimizer/m", &o->m, what) < 0 ||
+                                write_param_group(p, g, "v", "/optimizer/v", &o->v, what) < 0))
+    goto done;
   rc = 0;
 done:
-  if (g >= 0 && H5Gclose(g) < 0) rc = -1;
+  if (H5Gclose(g) < 0) rc = -1;
   return rc;
 }
 
@@ -282,7 +315,7 @@ int results_write(const results *r, const char *path, nn_error *err) {
   void *image = NULL;
 
   results_quiet_hdf5();
-  if (!r->model.mem && !r->model.mem32) return nn_error_set(err, NN_FAIL, "%s: no model to write", path);
+  if (!r->model.mem) return nn_error_set(err, NN_FAIL, "%s: no model to write", path);
   if (r->has_test && !r->confusion)
     return nn_error_set(err, NN_FAIL, "%s: test results without a confusion matrix", path);
   if ((r->train_size && !r->train_index) || (r->dev_size && !r->dev_index) ||
@@ -309,6 +342,7 @@ int results_write(const results *r, const char *path, nn_error *err) {
   }
   if (write_root(f, r, &what) < 0 || write_spec(&props, f, r, &what) < 0 ||
       write_data(&props, f, r, &what) < 0 || write_model(&props, f, r, &what) < 0 ||
+      write_optimizer(&props, f, r, &what) < 0 ||
       write_metrics(&props, f, r, &what) < 0 ||
       (r->has_test && write_test(&props, f, r, &what) < 0)) {
     nn_error_set(err, NN_FAIL, "%s: writing %s failed", path, what);
@@ -569,24 +603,6 @@ done:
 }
 
 /* Reads a checked float64 dataset of rows x cols into M (contiguous or not). */
-static int read_into(h5_reader *c, hid_t loc, const char *what, const char *name, int rank,
-                     hsize_t *dims, double *dst, size_t rows, size_t cols, size_t tda) {
-  hid_t d;
-  int status = h5_open_dset(c, loc, what, name, H5K_F64, rank, dims, &d);
-  if (status) return status;
-  if (tda == cols) return h5_read_dset(c, what, d, H5T_NATIVE_DOUBLE, rows * cols, dst);
-  double *tmp = malloc(rows * cols * sizeof *tmp + 1);
-  if (!tmp) {
-    H5Dclose(d);
-    return h5_bad(c, NN_FAIL, "%s: out of memory", what);
-  }
-  if (!(status = h5_read_dset(c, what, d, H5T_NATIVE_DOUBLE, rows * cols, tmp)))
-    for (size_t i = 0; i < rows; i++)
-      for (size_t j = 0; j < cols; j++) dst[i * tda + j] = tmp[i * cols + j];
-  free(tmp);
-  return status;
-}
-
 /* Opens a dataset only to learn its shape. */
 static int peek_dims(h5_reader *c, hid_t loc, const char *what, const char *name, enum h5_kind k,
                      int rank, hsize_t *dims) {
@@ -596,66 +612,115 @@ static int peek_dims(h5_reader *c, hid_t loc, const char *what, const char *name
   return status;
 }
 
-/* Reads a checked float32 dataset of n elements into the contiguous dst. */
-static int read_floats(h5_reader *c, hid_t loc, const char *what, const char *name, int rank,
-                       hsize_t *dims, float *dst, size_t n) {
-  hid_t d;
-  int status = h5_open_dset(c, loc, what, name, H5K_F32, rank, dims, &d);
-  if (status) return status;
-  return h5_read_dset(c, what, d, H5T_NATIVE_FLOAT, n, dst);
+/* Reads W1, b1, ... of group g (called group in messages) into m, already
+ * shaped: each dataset must have m's shape and precision. */
+static int read_params(h5_reader *c, hid_t g, const char *group, mlp *m) {
+  const enum h5_kind kind = m->precision == MLP_FLOAT32 ? H5K_F32 : H5K_F64;
+  const hid_t mt = m->precision == MLP_FLOAT32 ? H5T_NATIVE_FLOAT : H5T_NATIVE_DOUBLE;
+  for (size_t l = 0; l < m->nlayers; l++) {
+    const mlp_layer *L = &m->layer[l];
+    for (int isb = 0; isb <= 1; isb++) {
+      char name[16], what[64];
+      hsize_t dims[2] = {isb ? L->out : L->in, L->out};
+      hid_t d;
+      snprintf(name, sizeof name, "%c%zu", isb ? 'b' : 'W', l + 1);
+      snprintf(what, sizeof what, "%s/%s", group, name);
+      int status = h5_open_dset(c, g, what, name, kind, isb ? 1 : 2, dims, &d);
+      if (!status)
+        status = h5_read_dset(c, what, d, mt, isb ? L->out : L->in * L->out,
+                              (char *)m->mem + (isb ? L->b : L->w) * m->elem);
+      if (status) return status;
+    }
+  }
+  return NN_OK;
 }
+
+/* The largest extent of one layer a reader accepts. */
+#define MODEL_EXTENT_MAX ((hsize_t)1 << 30)
 
 static int read_model(h5_reader *c, hid_t f, results *r) {
   int status;
   hid_t g;
-  hsize_t w1[2] = {H5_ANY, H5_ANY}, w2[2], b1[1], b2[1];
+  const spec *s = &r->spec;
+  const size_t nh = s->model.nhidden, last = nh + 1;
+  /* The parameters are stored in the precision the spec trains in; the
+   * hidden widths come from the spec, d from W1 and the classes from the
+   * last layer. */
+  const enum h5_kind kw = s->model.precision == SPEC_PREC_FLOAT32 ? H5K_F32 : H5K_F64;
+  hsize_t w1[2] = {H5_ANY, nh ? (hsize_t)s->model.hidden[0] : H5_ANY};
+  hsize_t wl[2] = {nh ? (hsize_t)s->model.hidden[nh - 1] : H5_ANY, H5_ANY};
+  char name[16], what[64];
   nn_error merr;
-  /* The parameters are stored in the precision the spec trains in. */
-  const int prec = r->spec.model.precision;
-  const enum h5_kind kw = prec == SPEC_PREC_FLOAT32 ? H5K_F32 : H5K_F64;
   if ((status = h5_open_group(c, f, "model", &g))) return status;
   if ((status = peek_dims(c, g, "/model/W1", "W1", kw, 2, w1))) goto done;
-  w2[0] = w1[1];
-  w2[1] = DATA_CLASSES;  /* the labels index the outputs and the confusion matrix */
-  if ((status = peek_dims(c, g, "/model/W2", "W2", kw, 2, w2))) goto done;
-  if (w1[0] == 0 || w1[1] == 0 || w2[1] == 0 || w1[0] > (1u << 30) || w1[1] > (1u << 30) ||
-      w2[1] > (1u << 30) || w1[0] * w1[1] > ((hsize_t)1 << 34) ||
-      w2[0] * w2[1] > ((hsize_t)1 << 34)) {
-    status = h5_bad(c, NN_BADINPUT, "/model: W1 (%llu, %llu) and W2 (%llu, %llu): empty or too large",
-                 (unsigned long long)w1[0], (unsigned long long)w1[1],
-                 (unsigned long long)w2[0], (unsigned long long)w2[1]);
+  snprintf(name, sizeof name, "W%zu", last);
+  snprintf(what, sizeof what, "/model/%s", name);
+  if (nh == 0) wl[0] = w1[0];
+  if ((status = peek_dims(c, g, what, name, kw, 2, wl))) goto done;
+  if (w1[0] == 0 || w1[0] > MODEL_EXTENT_MAX || wl[1] < 2 || wl[1] > 256) {
+    status = h5_bad(c, NN_BADINPUT,
+                    "/model: %llu inputs and %llu classes; expected 1 to %llu inputs and 2 to "
+                    "256 classes",
+                    (unsigned long long)w1[0], (unsigned long long)wl[1],
+                    (unsigned long long)MODEL_EXTENT_MAX);
     goto done;
   }
-  if ((long long)w1[1] != r->spec.model.hidden) {
-    status = h5_bad(c, NN_BADINPUT, "/model/W1: %llu hidden units, but /spec says model.hidden: %ld",
-                 (unsigned long long)w1[1], r->spec.model.hidden);
+  size_t hidden[SPEC_HIDDEN_MAX];
+  for (size_t l = 0; l < nh; l++) hidden[l] = (size_t)s->model.hidden[l];
+  if (mlp_init(&r->model, w1[0], hidden, nh, wl[1], spec_model_act(s),
+               spec_model_precision(s), &merr)) {
+    status = h5_bad(c, merr.status == NN_BADINPUT ? NN_BADINPUT : NN_FAIL, "/model: %s", merr.msg);
     goto done;
   }
-  size_t d = w1[0], h = w1[1], k = w2[1];
-  if (mlp_init_precision(&r->model, d, h, k, prec, &merr)) {
-    status = h5_bad(c, NN_FAIL, "/model: %s", merr.msg);
-    goto done;
-  }
-  mlp *m = &r->model;
-  b1[0] = h;
-  b2[0] = k;
-  if (prec == SPEC_PREC_FLOAT32) {
-    status = read_floats(c, g, "/model/W1", "W1", 2, w1, m->W1f.matrix.data, d * h);
-    if (!status) status = read_floats(c, g, "/model/b1", "b1", 1, b1, m->b1f.vector.data, h);
-    if (!status) status = read_floats(c, g, "/model/W2", "W2", 2, w2, m->W2f.matrix.data, h * k);
-    if (!status) status = read_floats(c, g, "/model/b2", "b2", 1, b2, m->b2f.vector.data, k);
-    goto done;
-  }
-  if ((status = read_into(c, g, "/model/W1", "W1", 2, w1, m->W1.matrix.data, d, h,
-                          m->W1.matrix.tda)) ||
-      (status = read_into(c, g, "/model/b1", "b1", 1, b1, m->b1.vector.data, h, 1,
-                          m->b1.vector.stride)) ||
-      (status = read_into(c, g, "/model/W2", "W2", 2, w2, m->W2.matrix.data, h, k,
-                          m->W2.matrix.tda)) ||
-      (status = read_into(c, g, "/model/b2", "b2", 1, b2, m->b2.vector.data, k, 1,
-                          m->b2.vector.stride)))
-    goto done;
+  status = read_params(c, g, "/model", &r->model);
 done:
+  H5Gclose(g);
+  return status;
+}
+
+/* /optimizer as write_optimizer() wrote it, for the optimizer the spec names.
+ * A file without it (written before optimizers existed) trained with SGD,
+ * which has no state. */
+static int read_optimizer(h5_reader *c, hid_t f, results *r) {
+  const optim_config want = spec_optim(&r->spec);
+  nn_error merr;
+  htri_t has = H5Lexists(f, "optimizer", H5P_DEFAULT);
+  if (has < 0) return h5_bad(c, NN_BADINPUT, "/optimizer: cannot look it up");
+  if (optim_init(&r->optimizer, want.kind, &r->model, &merr))
+    return h5_bad(c, NN_FAIL, "/optimizer: %s", merr.msg);
+  if (!has) {
+    if (want.kind == OPTIM_SGD) return NN_OK;
+    return h5_bad(c, NN_BADINPUT, "/optimizer: missing, but /spec says train.optimizer: %s",
+                  optim_name(want.kind));
+  }
+  hid_t g, sub = -1;
+  char name[32];
+  long long steps;
+  int status = h5_open_group(c, f, "optimizer", &g);
+  if (status) return status;
+  if ((status = h5_read_attr_text(c, g, "/optimizer", "optimizer", name, sizeof name)) ||
+      (status = h5_read_attr_int(c, g, "/optimizer", "steps", 0, LONG_MAX, &steps)))
+    goto done;
+  if (strcmp(name, optim_name(want.kind)) != 0) {
+    status = h5_bad(c, NN_BADINPUT, "/optimizer: optimizer %s, but /spec says train.optimizer: %s",
+                    name, optim_name(want.kind));
+    goto done;
+  }
+  r->optimizer.steps = (long)steps;
+  if (want.kind == OPTIM_MOMENTUM) {
+    if (!(status = h5_open_group(c, g, "velocity", &sub)))
+      status = read_params(c, sub, "/optimizer/velocity", &r->optimizer.m);
+  } else if (want.kind == OPTIM_ADAM) {
+    if (!(status = h5_open_group(c, g, "m", &sub))) {
+      status = read_params(c, sub, "/optimizer/m", &r->optimizer.m);
+      H5Gclose(sub);
+      sub = -1;
+      if (!status && !(status = h5_open_group(c, g, "v", &sub)))
+        status = read_params(c, sub, "/optimizer/v", &r->optimizer.v);
+    }
+  }
+done:
+  if (sub >= 0) H5Gclose(sub);
   H5Gclose(g);
   return status;
 }
@@ -728,7 +793,8 @@ static int read_file(results *r, const char *path, int summary, nn_error *err) {
   if (status) return status;
   htri_t has_test;
   if ((status = read_root(&c, f, r)) || (status = read_spec(&c, f, r)) ||
-      (!summary && ((status = read_data(&c, f, r)) || (status = read_model(&c, f, r)))) ||
+      (!summary && ((status = read_data(&c, f, r)) || (status = read_model(&c, f, r)) ||
+                    (status = read_optimizer(&c, f, r)))) ||
       (status = read_metrics(&c, f, r)))
     goto done;
   if ((has_test = H5Lexists(f, "test", H5P_DEFAULT)) < 0) {

@@ -12,7 +12,12 @@
  *                test_images, ..., test_labels, ...;
  *                datasets train_index (train_size), dev_index (dev_size): uint64,
  *                0-based rows of the original training file
- *   /model       W1 (d, h), b1 (h), W2 (h, k), b2 (k): float64
+ *   /model       W1 (d, h1), b1 (h1), ..., W{L+1} (hL, k), b{L+1} (k): float64,
+ *                or float32 for model.precision float32 (hidden widths from
+ *                the spec; no hidden layer: W1 (d, k), b1 (k))
+ *   /optimizer   attrs optimizer (sgd | momentum | adam), steps (int64);
+ *                groups velocity (momentum) or m and v (adam), shaped like
+ *                /model; absent in files written before optimizers
  *   /metrics     epoch (int64), train_loss, train_accuracy, dev_loss,
  *                dev_accuracy, objective, seconds (float64): one row per
  *                completed epoch, shape (epochs_done)
@@ -34,6 +39,7 @@
 #include "data.h"
 #include "error.h"
 #include "mlp.h"
+#include "optim.h"
 #include "spec.h"
 
 #define RESULTS_FORMAT "nnrun-results"
@@ -74,6 +80,7 @@ typedef struct results {
   size_t *dev_index;                    /* (dev_size) owned */
 
   mlp model;                            /* owned */
+  optim_state optimizer;                /* owned: /optimizer */
 
   /* /metrics */
   size_t epochs_done;                   /* rows */

@@ -68,7 +68,7 @@ static const struct key keys[] = {
   {.path = "data.normalize", .type = SPEC_ENUM, .store = ST_INT, AT(data.normalize),
    .names = normalize_names, .nok = 3, .def = "standardize",
    .help = "pixel scaling, from the train split's statistics"},
-  {.path = "model.hidden", .type = SPEC_INT, .store = ST_LONG, AT(model.hidden),
+  {.path = "model.hidden", .type = SPEC_INT, .store = ST_LONG, AT(model.hidden[0]),
    .min = 1, .max = 100000, .def = "300", .help = "hidden units"},
   {.path = "model.activation", .type = SPEC_ENUM, .store = ST_INT,
    AT(model.activation), .names = activation_names, .nok = 1, .def = "sigmoid",
@@ -421,6 +421,7 @@ void spec_defaults(spec *s) {
     key_set(s, i, keys[i].def, strlen(keys[i].def), 0, why, sizeof why);
     s->origin[i].kind = SPEC_FROM_DEFAULT;
   }
+  s->model.nhidden = 1; /* TEMP */
   snprintf(s->file, sizeof s->file, "%s", DEFAULT_LABEL);
 }
 

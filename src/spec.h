@@ -19,8 +19,10 @@
 
 enum spec_format { SPEC_FORMAT_IDX, SPEC_FORMAT_CSV };
 enum spec_normalize { SPEC_NORM_STANDARDIZE, SPEC_NORM_SCALE, SPEC_NORM_NONE };
-enum spec_activation { SPEC_ACT_SIGMOID };
-enum spec_init { SPEC_INIT_NORMAL };
+#define SPEC_HIDDEN_MAX 8            /* hidden layers at most */
+enum spec_activation { SPEC_ACT_SIGMOID, SPEC_ACT_TANH, SPEC_ACT_RELU };
+enum spec_init { SPEC_INIT_NORMAL, SPEC_INIT_XAVIER, SPEC_INIT_HE };
+enum spec_optimizer { SPEC_OPT_SGD, SPEC_OPT_MOMENTUM, SPEC_OPT_ADAM };
 enum spec_precision { SPEC_PREC_FLOAT64, SPEC_PREC_FLOAT32 };
 enum spec_input { SPEC_INPUT_AUTO, SPEC_INPUT_DENSE, SPEC_INPUT_SPARSE };
 
@@ -46,7 +48,8 @@ typedef struct spec {
     int normalize;           /* enum spec_normalize */
   } data;
   struct {
-    long hidden;             /* >= 1 */
+    long hidden[SPEC_HIDDEN_MAX]; /* TEMP */
+    size_t nhidden;
     int activation;          /* enum spec_activation */
     int init;                /* enum spec_init */
     int precision;           /* enum spec_precision */
@@ -58,6 +61,7 @@ typedef struct spec {
     double lambda;           /* >= 0 */
     long threads;            /* >= 0; 0 = all cores */
     int input;               /* enum spec_input: how the first layer reads the pixels */
+    int optimizer; double momentum; int nesterov; double beta1, beta2, epsilon; int shuffle; /* TEMP */
   } train;
   struct {
     char dir[SPEC_PATH_MAX];

@@ -15,6 +15,7 @@
 
 #include "train.h"
 
+
 double train_now(void) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -26,7 +27,7 @@ int train_buffers_init(train_buffers *b, const mlp *m, size_t cap, int sparse_th
   memset(b, 0, sizeof *b);
   b->cap = cap;
   b->d = m->d;
-  if (m->precision == SPEC_PREC_FLOAT32)
+  if (m->precision == MLP_FLOAT32)
     b->xf = malloc(cap * m->d * sizeof *b->xf);
   else
     b->x = malloc(cap * m->d * sizeof *b->x);
@@ -118,7 +119,7 @@ int train_begin(results *r, const dataset *train, const dataset *test, nn_error 
     rc = nn_error_set(err, NN_FAIL, "out of memory for the split of %zu images", train->n);
     goto done;
   }
-  /* One RNG stream, in this order: the permutation, then W1, then W2. */
+  /* One RNG stream, in this order: the permutation, then W1, W2, ... */
   gsl_rng_set(rng, s->seed);
   for (size_t i = 0; i < train->n; i++) perm[i] = i;
   gsl_ran_shuffle(rng, perm, train->n, sizeof *perm);
@@ -135,10 +136,13 @@ int train_begin(results *r, const dataset *train, const dataset *test, nn_error 
                       where, r->mean);
     goto done;
   }
-  rc = mlp_init_precision(&r->model, train->d, (size_t)s->model.hidden, DATA_CLASSES,
-                          s->model.precision, err);
+  size_t hidden[SPEC_HIDDEN_MAX];
+  for (size_t l = 0; l < s->model.nhidden; l++) hidden[l] = (size_t)s->model.hidden[l];
+  rc = mlp_init(&r->model, train->d, hidden, s->model.nhidden, DATA_CLASSES,
+                spec_model_act(s), spec_model_precision(s), err);
+  if (!rc) rc = optim_init(&r->optimizer, spec_optim(s).kind, &r->model, err);
   if (rc) goto done;
-  mlp_randomize(&r->model, rng);
+  mlp_randomize(&r->model, spec_model_init(s), rng);
 done:
   if (rng) gsl_rng_free(rng);
   free(perm);
@@ -178,26 +182,26 @@ int train_check_data(const results *r, const dataset *train, const dataset *test
   return rc ? rc : train_check_files(r, test, DATA_TEST, err);
 }
 
-/* The batch of rows sel[0..n) of f's data set as the model reads it. */
-/* A batch as the first layer reads it: in (sparse), X (dense float64) or Xf
- * (dense float32: data_gather's loop over floats). */
-static void feed_batch(const train_feed *f, train_buffers *b, const size_t *sel, size_t n,
-                       mlp_sparse_input *in, gsl_matrix_view *X, gsl_matrix_float_view *Xf) {
-  if (f->sparse) {
-    *in = (mlp_sparse_input){.S = &f->S, .rows = sel, .n = n, .shift = f->shift,
-                             .scale = f->scale};
-  } else if (b->xf) {
+/* The batch of rows sel[0..n) of f's data set as the first layer reads it:
+ * the non-zero bytes (sparse), or gathered and normalized into b's buffer in
+ * the model's precision (dense). */
+static mlp_input feed_batch(const train_feed *f, train_buffers *b, const size_t *sel, size_t n) {
+  if (f->sparse)
+    return (mlp_input){.kind = MLP_SPARSE, .n = n,
+                       .R = {.n = n, .d = f->S.d, .ptr = f->S.ptr, .col = f->S.col,
+                             .val = f->S.val, .rows = sel},
+                       .shift = f->shift, .scale = f->scale};
+  if (b->xf) {
     const size_t d = b->d;
     for (size_t r = 0; r < n; r++) {
       const uint8_t *restrict src = f->ds->x + sel[r] * d;
       float *restrict dst = b->xf + r * d;
       for (size_t j = 0; j < d; j++) dst[j] = f->lutf[src[j]];
     }
-    *Xf = gsl_matrix_float_view_array(b->xf, n, d);
-  } else {
-    data_gather(f->ds, sel, n, f->lut, b->x);
-    *X = gsl_matrix_view_array(b->x, n, b->d);
+    return (mlp_input){.kind = MLP_DENSE, .n = n, .x = b->xf};
   }
+  data_gather(f->ds, sel, n, f->lut, b->x);
+  return (mlp_input){.kind = MLP_DENSE, .n = n, .x = b->x};
 }
 
 void train_evaluate(const mlp *m, train_buffers *b, const train_feed *f, const size_t *rows,
@@ -214,24 +218,42 @@ void train_evaluate(const mlp *m, train_buffers *b, const train_feed *f, const s
     if (!rows)
       for (size_t i = 0; i < n; i++) index[i] = start + i;
     for (size_t i = 0; i < n; i++) labels[i] = f->ds->y[sel[i]];
-    mlp_sparse_input in;
-    gsl_matrix_view X;
-    gsl_matrix_float_view Xf;
-    feed_batch(f, b, sel, n, &in, &X, &Xf);
-    total += f->sparse ? mlp_forward_sparse(m, &b->work, &in, labels, &correct, confusion)
-             : b->xf   ? mlp_forward_f(m, &b->work, &Xf.matrix, labels, &correct, confusion)
-                       : mlp_forward(m, &b->work, &X.matrix, labels, &correct, confusion);
+    const mlp_input in = feed_batch(f, b, sel, n);
+    total += mlp_forward(m, &b->work, &in, labels, &correct, confusion);
   }
   *loss = nrows ? total / (double)nrows : 0.0;
   *accuracy = nrows ? (double)correct / (double)nrows : 0.0;
 }
 
-/* One pass of mini-batch SGD over the train split, batches taken in order.
- * Returns the last batch's loss (NaN as soon as one is not finite), or stops
- * early with *stopped = 1 when a stop is requested. */
+/* The seed of epoch e's order of the train split under train.shuffle:
+ * splitmix64's mix of (seed, e), so that each epoch's order follows from the
+ * spec alone and a resumed run needs no RNG state. */
+static unsigned long epoch_seed(unsigned long seed, long epoch) {
+  uint64_t z = ((uint64_t)seed << 32 ^ (uint64_t)epoch) + 0x9e3779b97f4a7c15u;
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9u;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebu;
+  return (unsigned long)((z ^ (z >> 31)) & 0xffffffffu);
+}
+
+int train_epoch_order(const results *r, long epoch, size_t *order, nn_error *err) {
+  memcpy(order, r->train_index, r->train_size * sizeof *order);
+  if (!r->spec.train.shuffle) return NN_OK;
+  gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
+  if (!rng) return nn_error_set(err, NN_FAIL, "out of memory for an RNG");
+  gsl_rng_set(rng, epoch_seed(r->spec.seed, epoch));
+  gsl_ran_shuffle(rng, order, r->train_size, sizeof *order);
+  gsl_rng_free(rng);
+  return NN_OK;
+}
+
+/* One pass of mini-batch steps over the train split, batches taken in the
+ * epoch's order.  Returns the last batch's loss (NaN as soon as one is not
+ * finite), or stops early with *stopped = 1 when a stop is requested. */
 static double train_epoch(results *r, train_buffers *b, mlp *grad, const train_feed *f,
-                          uint8_t *labels, long epoch, const train_hooks *hooks, int *stopped) {
+                          const size_t *order, uint8_t *labels, long epoch,
+                          const train_hooks *hooks, int *stopped) {
   const spec *s = &r->spec;
+  const optim_config opt = spec_optim(s);
   const size_t B = (size_t)s->train.batch;
   const size_t nbatches = (r->train_size + B - 1) / B;
   double last = 0.0;
@@ -241,19 +263,12 @@ static double train_epoch(results *r, train_buffers *b, mlp *grad, const train_f
       return last;
     }
     const size_t n = r->train_size - start < B ? r->train_size - start : B;
-    const size_t *sel = r->train_index + start;
+    const size_t *sel = order + start;
     for (size_t i = 0; i < n; i++) labels[i] = f->ds->y[sel[i]];
-    mlp_sparse_input in;
-    gsl_matrix_view X;
-    gsl_matrix_float_view Xf;
-    feed_batch(f, b, sel, n, &in, &X, &Xf);
-    last = f->sparse
-               ? mlp_gradient_sparse(&r->model, &b->work, &in, labels, s->train.lambda, grad)
-           : b->xf
-               ? mlp_gradient_f(&r->model, &b->work, &Xf.matrix, labels, s->train.lambda, grad)
-               : mlp_gradient(&r->model, &b->work, &X.matrix, labels, s->train.lambda, grad);
+    const mlp_input in = feed_batch(f, b, sel, n);
+    last = mlp_gradient(&r->model, &b->work, &in, labels, s->train.lambda, grad);
     if (!isfinite(last)) return last;
-    mlp_step(&r->model, grad, s->train.lr);
+    optim_step(&opt, &r->optimizer, &r->model, grad);
     if (hooks && hooks->batch_done) hooks->batch_done(r, epoch, batch, nbatches, hooks->ctx);
   }
   return last;
@@ -286,18 +301,18 @@ int train_run(results *r, const dataset *train, const dataset *test, const train
   train_buffers b = {0};
   train_feed ftrain = {0}, ftest = {0};
   mlp grad = {0}, saved = {0};
+  optim_state saved_opt = {0};
   uint8_t *labels = malloc(cap);
+  size_t *order = malloc((r->train_size ? r->train_size : 1) * sizeof *order);
   int rc;
   if ((rc = train_feed_init(&ftrain, r, train, err)) ||
       (rc = train_feed_init(&ftest, r, test, err)) ||
       (rc = train_buffers_init(&b, &r->model, cap,
                                ftrain.sparse || ftest.sparse ? (int)r->threads : 0, err)) ||
-      (rc = mlp_init_precision(&grad, r->model.d, r->model.h, r->model.k, r->model.precision,
-                               err)) ||
-      (rc = mlp_init_precision(&saved, r->model.d, r->model.h, r->model.k, r->model.precision,
-                               err)))
+      (rc = mlp_init_like(&grad, &r->model, err)) || (rc = mlp_init_like(&saved, &r->model, err)) ||
+      (rc = optim_init(&saved_opt, r->optimizer.kind, &r->model, err)))
     goto done;
-  if (!labels) {
+  if (!labels || !order) {
     rc = nn_error_set(err, NN_FAIL, "out of memory for %zu labels", cap);
     goto done;
   }
@@ -312,10 +327,13 @@ int train_run(results *r, const dataset *train, const dataset *test, const train
     results_epoch row = {.epoch = e};
     int stopped = 0;
     mlp_copy(&saved, &r->model);
-    double last = train_epoch(r, &b, &grad, &ftrain, labels, e, hooks, &stopped);
+    optim_copy(&saved_opt, &r->optimizer);
+    if ((rc = train_epoch_order(r, e, order, err))) goto done;
+    double last = train_epoch(r, &b, &grad, &ftrain, order, labels, e, hooks, &stopped);
     if (stopped) {
       /* Drop the partial epoch: the file keeps the last completed one. */
       mlp_copy(&r->model, &saved);
+      optim_copy(&r->optimizer, &saved_opt);
       if (!(rc = finish(r, "interrupted", hooks, err)))
         rc = nn_error_set(err, NN_FAIL, "interrupted during epoch %ld; the file holds epoch %zu", e,
                           r->epochs_done);
@@ -365,6 +383,8 @@ int train_run(results *r, const dataset *train, const dataset *test, const train
 done:
   mlp_free(&saved);
   mlp_free(&grad);
+  optim_free(&saved_opt);
+  free(order);
   train_buffers_free(&b);
   if (ftrain.sparse) mlp_blas_threads((int)r->threads);
   train_feed_free(&ftrain);

@@ -15,7 +15,9 @@
 #include "data.h"
 #include "error.h"
 #include "mlp.h"
+#include "optim.h"
 #include "results.h"
+#include "spec_model.h"
 
 /* Rows an evaluation pass handles at a time.  Fixed, so that nnrun and nneval
  * make exactly the same BLAS calls and agree bit for bit. */
@@ -41,6 +43,11 @@ typedef struct train_feed {
  * sparse when ds's density is below TRAIN_SPARSE_DENSITY). */
 int train_feed_init(train_feed *f, const results *r, const dataset *ds, nn_error *err);
 void train_feed_free(train_feed *f);
+
+/* The order in which epoch (1-based) visits the train split: r's train_index
+ * as split, or under train.shuffle that reordered by an RNG seeded from
+ * (seed, epoch) alone.  order holds r->train_size. */
+int train_epoch_order(const results *r, long epoch, size_t *order, nn_error *err);
 
 /* Buffers for batches of up to cap rows, allocated once per run. */
 typedef struct train_buffers {
