@@ -123,7 +123,7 @@ typedef struct check_result {
  *
  * float64: the five-point stencil (f(-2e) - 8 f(-e) + 8 f(e) - f(2e)) / 12e
  * with e = 1e-3 on weights of size ~0.7.  Its truncation error is
- * e^4 f^(5) / 30 and its rounding noise 1.5 u |f| / e, about 1e-13 here.  A
+ * e^4 f^(5) / 30 and its rounding noise 1.5 u |f| / e, below 1e-12 here.  A
  * central difference (error e^2 f''' / 6 + u |f| / e, ~1e-11 at best) is too
  * coarse for the small gradients of the deeper models (the sigmoid's 1e-5
  * at depth 3) at 1e-7.  Gradients below floor = 1e-5 are compared absolutely
