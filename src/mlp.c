@@ -107,6 +107,7 @@ float *mlp_f32(const mlp *m, size_t i) { return (float *)m->mem + i; }
 
 void mlp_shape_text(const mlp *m, char *buf, size_t n) {
   size_t at = 0;
+  if (n == 0) return;
   buf[0] = '\0';
   for (size_t l = 0; l < m->nlayers && at < n; l++) {
     if (l == 0) at += (size_t)snprintf(buf + at, n - at, "%zu", m->layer[0].in);

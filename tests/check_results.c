@@ -50,7 +50,8 @@ static void fill(results *r, int has_test, size_t epochs) {
   spec_defaults(&r->spec);
   snprintf(r->spec.name, sizeof r->spec.name, "tiny");
   r->spec.seed = 4294967295UL;
-  r->spec.model.hidden = H;
+  r->spec.model.hidden[0] = H;
+  r->spec.model.nhidden = 1;
   r->spec.data.dev_size = 2;
   r->spec.data.normalize = SPEC_NORM_SCALE;
   r->spec.train.lr = 0.1;
@@ -85,12 +86,15 @@ static void fill(results *r, int has_test, size_t epochs) {
   size_t perm[7] = {6, 2, 0, 5, 3, 1, 4};
   memcpy(r->train_index, perm, 5 * sizeof(size_t));
   memcpy(r->dev_index, perm + 5, 2 * sizeof(size_t));
-  ck_assert_int_eq(mlp_init(&r->model, D, H, K, NULL), NN_OK);
-  for (size_t i = 0; i < r->model.size; i++) r->model.mem[i] = sin((double)i) * 1e3 / 7.0;
-  r->model.mem[0] = -0.0;
-  r->model.mem[1] = 4.9e-324;
-  r->model.mem[2] = 1.7976931348623157e308;
-  r->model.mem[r->model.size - 1] = 0.1;
+  const size_t hidden[1] = {H};
+  ck_assert_int_eq(mlp_init(&r->model, D, hidden, 1, K, MLP_SIGMOID, MLP_FLOAT64, NULL), NN_OK);
+  ck_assert_int_eq(optim_init(&r->optimizer, OPTIM_SGD, &r->model, NULL), NN_OK);
+  double *w = r->model.mem;
+  for (size_t i = 0; i < r->model.size; i++) w[i] = sin((double)i) * 1e3 / 7.0;
+  w[0] = -0.0;
+  w[1] = 4.9e-324;
+  w[2] = 1.7976931348623157e308;
+  w[r->model.size - 1] = 0.1;
   for (size_t e = 0; e < epochs; e++) {
     results_epoch row = {(long)e + 1, 2.3 / (e + 1), 0.1 * e, 2.4 / (e + 1), 0.09 * e,
                          2.3 / (e + 1) + 1e-4, 0.01 + e / 3.0};
@@ -113,6 +117,18 @@ static void assert_bits(const double *a, const double *b, size_t n) {
   for (size_t i = 0; i < n; i++)
     ck_assert_msg(memcmp(&a[i], &b[i], sizeof(double)) == 0, "double %zu: %a != %a", i, a[i],
                   b[i]);
+}
+
+/* The same parameters bit for bit, in either precision. */
+static void assert_params(const mlp *a, const mlp *b) {
+  ck_assert_uint_eq(a->size, b->size);
+  ck_assert_int_eq(a->precision, b->precision);
+  if (a->precision == MLP_FLOAT32)
+    for (size_t i = 0; i < a->size; i++)
+      ck_assert_msg(memcmp(mlp_f32(a, i), mlp_f32(b, i), sizeof(float)) == 0,
+                    "float %zu: %a != %a", i, (double)*mlp_f32(a, i), (double)*mlp_f32(b, i));
+  else
+    assert_bits(a->mem, b->mem, a->size);
 }
 
 static void assert_same(const results *a, const results *b) {
@@ -148,17 +164,18 @@ static void assert_same(const results *a, const results *b) {
   for (size_t i = 0; i < a->train_size; i++) ck_assert_uint_eq(a->train_index[i], b->train_index[i]);
   for (size_t i = 0; i < a->dev_size; i++) ck_assert_uint_eq(a->dev_index[i], b->dev_index[i]);
   ck_assert_uint_eq(a->model.d, b->model.d);
-  ck_assert_uint_eq(a->model.h, b->model.h);
+  ck_assert_uint_eq(a->model.nlayers, b->model.nlayers);
+  for (size_t l = 0; l < a->model.nlayers; l++) ck_assert_uint_eq(a->model.layer[l].out, b->model.layer[l].out);
   ck_assert_uint_eq(a->model.k, b->model.k);
   ck_assert_uint_eq(a->model.size, b->model.size);
   ck_assert_int_eq(a->model.precision, b->model.precision);
-  if (a->model.precision == SPEC_PREC_FLOAT32)
-    for (size_t i = 0; i < a->model.size; i++)
-      ck_assert_msg(memcmp(&a->model.mem32[i], &b->model.mem32[i], sizeof(float)) == 0,
-                    "float %zu: %a != %a", i, (double)a->model.mem32[i],
-                    (double)b->model.mem32[i]);
-  else
-    assert_bits(a->model.mem, b->model.mem, a->model.size);
+  assert_params(&a->model, &b->model);
+  ck_assert_int_eq(a->optimizer.kind, b->optimizer.kind);
+  ck_assert_int_eq(a->optimizer.steps, b->optimizer.steps);
+  ck_assert_int_eq(a->optimizer.m.mem != NULL, b->optimizer.m.mem != NULL);
+  ck_assert_int_eq(a->optimizer.v.mem != NULL, b->optimizer.v.mem != NULL);
+  if (a->optimizer.m.mem) assert_params(&a->optimizer.m, &b->optimizer.m);
+  if (a->optimizer.v.mem) assert_params(&a->optimizer.v, &b->optimizer.v);
   ck_assert_uint_eq(a->epochs_done, b->epochs_done);
   for (size_t e = 0; e < a->epochs_done; e++) {
     ck_assert_int_eq(a->metrics[e].epoch, b->metrics[e].epoch);
@@ -511,11 +528,11 @@ START_TEST(read_spec_disagrees) {
   results r;
   nn_error err = {0};
   fill(&r, 0, 1);
-  r.spec.model.hidden = H + 1;
+  r.spec.model.hidden[0] = H + 1;
   ck_assert_int_eq(results_write(&r, p, &err), NN_OK);
   results_free(&r);
   expect_read_error(p, NN_BADINPUT,
-                    "/model/W1: 4 hidden units, but /spec says model.hidden: 5");
+                    "/model/W1: expected float64 (6, 5), got float64 (6, 4)");
 }
 END_TEST
 
@@ -558,11 +575,12 @@ START_TEST(write_time_mnist_size) {
   nn_error err = {0};
   fill(&r, 1, 3);
   mlp_free(&r.model);
-  ck_assert_int_eq(mlp_init(&r.model, 784, 300, 10, NULL), NN_OK);
-  r.spec.model.hidden = 300;
+  const size_t hidden[1] = {300};
+  ck_assert_int_eq(mlp_init(&r.model, 784, hidden, 1, 10, MLP_SIGMOID, MLP_FLOAT64, NULL), NN_OK);
+  r.spec.model.hidden[0] = 300;
   free(r.confusion);
   r.confusion = calloc(100, sizeof(long));
-  for (size_t i = 0; i < r.model.size; i++) r.model.mem[i] = (double)i / 3.0;
+  for (size_t i = 0; i < r.model.size; i++) *mlp_f64(&r.model, i) = (double)i / 3.0;
   const char *p = in_dir("big.h5");
   ck_assert_msg(results_write(&r, p, &err) == NN_OK, "%s", err.msg);
   results r2;
@@ -577,11 +595,13 @@ END_TEST
 /* fill()'s result with a float32 model of awkward floats. */
 static void fill_float32(results *r, int spec_precision) {
   fill(r, 1, 2);
-  const size_t d = r->model.d, h = r->model.h, k = r->model.k;
+  const size_t d = r->model.d, hidden[1] = {r->model.layer[0].out}, k = r->model.k;
   mlp_free(&r->model);
+  optim_free(&r->optimizer);
   r->spec.model.precision = spec_precision;
-  ck_assert_int_eq(mlp_init_precision(&r->model, d, h, k, SPEC_PREC_FLOAT32, NULL), NN_OK);
-  float *p = r->model.mem32;
+  ck_assert_int_eq(mlp_init(&r->model, d, hidden, 1, k, MLP_SIGMOID, MLP_FLOAT32, NULL), NN_OK);
+  ck_assert_int_eq(optim_init(&r->optimizer, OPTIM_SGD, &r->model, NULL), NN_OK);
+  float *p = r->model.mem;
   for (size_t i = 0; i < r->model.size; i++) p[i] = (float)(sin((double)i) * 1e3 / 7.0);
   p[0] = -0.0f;
   p[1] = 1.4e-45f;          /* the smallest subnormal */
@@ -619,7 +639,7 @@ START_TEST(roundtrip_float32) {
   ck_assert_int_eq(stored_float_size(p, "/test/accuracy"), 8);
   results_init(&b);
   ck_assert_msg(results_read(&b, p, &err) == NN_OK, "%s", err.msg);
-  ck_assert_ptr_null(b.model.mem);
+  ck_assert_int_eq(b.model.precision, MLP_FLOAT32);
   assert_same(&a, &b);
   results_free(&a);
   results_free(&b);
@@ -632,12 +652,65 @@ START_TEST(roundtrip_float32) {
 }
 END_TEST
 
+/* Three hidden layers and Adam's state: /model/W1..W4 and /optimizer/m, v
+ * read back bit for bit; the state must match what the spec names. */
+START_TEST(roundtrip_deep_adam) {
+  results a, b;
+  nn_error err = {0};
+  const char *p = in_dir("deep.h5");
+  fill(&a, 1, 2);
+  mlp_free(&a.model);
+  optim_free(&a.optimizer);
+  const size_t hidden[3] = {5, 3, 2};
+  for (size_t l = 0; l < 3; l++) a.spec.model.hidden[l] = (long)hidden[l];
+  a.spec.model.nhidden = 3;
+  a.spec.model.activation = SPEC_ACT_RELU;
+  a.spec.train.optimizer = SPEC_OPT_ADAM;
+  ck_assert_int_eq(mlp_init(&a.model, D, hidden, 3, K, MLP_RELU, MLP_FLOAT64, NULL), NN_OK);
+  ck_assert_int_eq(optim_init(&a.optimizer, OPTIM_ADAM, &a.model, NULL), NN_OK);
+  for (size_t i = 0; i < a.model.size; i++) {
+    *mlp_f64(&a.model, i) = cos((double)i);
+    *mlp_f64(&a.optimizer.m, i) = 1e-3 * sin((double)i);
+    *mlp_f64(&a.optimizer.v, i) = 1e-9 * (double)i;
+  }
+  a.optimizer.steps = 1234;
+  ck_assert_msg(results_write(&a, p, &err) == NN_OK, "%s", err.msg);
+  results_init(&b);
+  ck_assert_msg(results_read(&b, p, &err) == NN_OK, "%s", err.msg);
+  ck_assert_uint_eq(b.model.nlayers, 4);
+  ck_assert_uint_eq(b.model.layer[3].in, 2);
+  assert_same(&a, &b);
+  results_free(&b);
+
+  /* the spec says momentum, the file holds Adam's state */
+  a.spec.train.optimizer = SPEC_OPT_MOMENTUM;
+  ck_assert_msg(results_write(&a, p, &err) == NN_OK, "%s", err.msg);
+  expect_read_error(p, NN_BADINPUT,
+                    "/optimizer: optimizer adam, but /spec says train.optimizer: momentum");
+  /* no hidden layer: W1 (d, k) */
+  mlp_free(&a.model);
+  optim_free(&a.optimizer);
+  a.spec.model.nhidden = 0;
+  a.spec.train.optimizer = SPEC_OPT_SGD;
+  ck_assert_int_eq(mlp_init(&a.model, D, NULL, 0, K, MLP_RELU, MLP_FLOAT64, NULL), NN_OK);
+  ck_assert_int_eq(optim_init(&a.optimizer, OPTIM_SGD, &a.model, NULL), NN_OK);
+  ck_assert_msg(results_write(&a, p, &err) == NN_OK, "%s", err.msg);
+  results_init(&b);
+  ck_assert_msg(results_read(&b, p, &err) == NN_OK, "%s", err.msg);
+  ck_assert_uint_eq(b.model.nlayers, 1);
+  assert_same(&a, &b);
+  results_free(&a);
+  results_free(&b);
+}
+END_TEST
+
 static Suite *results_suite(void) {
   Suite *s = suite_create("results");
   TCase *tc = tcase_create("results");
   tcase_add_checked_fixture(tc, setup, teardown);
   tcase_set_timeout(tc, 60);
   tcase_add_test(tc, roundtrip_full);
+  tcase_add_test(tc, roundtrip_deep_adam);
   tcase_add_test(tc, roundtrip_float32);
   tcase_add_test(tc, roundtrip_zero_epochs);
   tcase_add_test(tc, add_epoch_grows);
