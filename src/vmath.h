@@ -54,16 +54,6 @@ void vmath_sigmoid_backward(double *d, size_t ldd, const double *a, size_t lda, 
 void vmath_sigmoid_backwardf(float *d, size_t ldd, const float *a, size_t lda, size_t n,
                              size_t h, float *db);
 
-/* STUB-DECL (replaced by the vmath branch) */
-void vmath_bias_tanh(double *z, size_t n, size_t h, size_t ld, const double *b);
-void vmath_bias_tanhf(float *z, size_t n, size_t h, size_t ld, const float *b);
-void vmath_tanh_backward(double *d, size_t ldd, const double *a, size_t lda, size_t n, size_t h, double *db);
-void vmath_tanh_backwardf(float *d, size_t ldd, const float *a, size_t lda, size_t n, size_t h, float *db);
-void vmath_bias_relu(double *z, size_t n, size_t h, size_t ld, const double *b);
-void vmath_bias_reluf(float *z, size_t n, size_t h, size_t ld, const float *b);
-void vmath_relu_backward(double *d, size_t ldd, const double *a, size_t lda, size_t n, size_t h, double *db);
-void vmath_relu_backwardf(float *d, size_t ldd, const float *a, size_t lda, size_t n, size_t h, float *db);
-
 /* Which compiled path this CPU runs: "avx512", "avx2+fma" or "baseline". */
 const char *vmath_path(void);
 
