@@ -1,5 +1,5 @@
-/* vmath.c: exp, sigmoid and tanh kernels (see vmath.h), written so that GCC's
- * auto-vectorizer turns them into SIMD code at -O2 without extra flags.
+/* vmath.c: exp, sigmoid, tanh and relu kernels (see vmath.h), written so that
+ * GCC's auto-vectorizer turns them into SIMD code at -O2 without extra flags.
  * Not here: anything that knows about models, batches or BLAS.
  *
  * How: every kernel works on fixed-size blocks (VMATH_BLOCK doubles or
@@ -182,6 +182,15 @@ VMATH_INLINE void tanh_block(double *restrict t) {
   }
 }
 
+/* t[i] = max(t[i], 0), +0 for -0, NaN kept: zero where the bits read as an
+ * integer are at most those of -inf (negative numbers, not NaNs). */
+VMATH_INLINE void relu_block(double *restrict t) {
+  for (int i = 0; i < VMATH_BLOCK; i++) {
+    const uint64_t neg = mask((int64_t)bits(t[i]) <= (int64_t)bits(-HUGE_VAL));
+    t[i] = dbl(bits(t[i]) & ~neg);
+  }
+}
+
 /* t[i] = e^t[i] for one block.  The ordered key (the bits of x read as an
  * integer, flipped for negative x) compares like x does, NaNs aside; n up to
  * 1024 is applied as 2^h 2^(n-h) so that both factors stay normal. */
@@ -282,6 +291,13 @@ VMATH_INLINE void tanhf_block(float *restrict t) {
   }
 }
 
+VMATH_INLINE void reluf_block(float *restrict t) {
+  for (int i = 0; i < VMATHF_BLOCK; i++) {
+    const uint32_t neg = maskf((int32_t)bitsf(t[i]) <= (int32_t)bitsf(-INFINITY));
+    t[i] = flt(bitsf(t[i]) & ~neg);
+  }
+}
+
 VMATH_INLINE void expf_block(float *restrict t) {
   const int32_t lo = (int32_t)(bitsf(-XFLUSHF) ^ (~UINT32_C(0) >> 1));
   const int32_t ninf = (int32_t)(bitsf(-INFINITY) ^ (~UINT32_C(0) >> 1));
@@ -337,6 +353,8 @@ ROW_DRIVER(sigmoidf_row, float, VMATHF_BLOCK, sigmoidf_block)
 ROW_DRIVER(expf_row, float, VMATHF_BLOCK, expf_block)
 ROW_DRIVER(tanh_row, double, VMATH_BLOCK, tanh_block)
 ROW_DRIVER(tanhf_row, float, VMATHF_BLOCK, tanhf_block)
+ROW_DRIVER(relu_row, double, VMATH_BLOCK, relu_block)
+ROW_DRIVER(reluf_row, float, VMATHF_BLOCK, reluf_block)
 
 VMATH_CLONES void vmath_exp(double *x, size_t n) { exp_row(x, NULL, n); }
 VMATH_CLONES void vmath_expf(float *x, size_t n) { expf_row(x, NULL, n); }
@@ -363,34 +381,78 @@ VMATH_CLONES void vmath_bias_tanhf(float *z, size_t n, size_t h, size_t ld, cons
   for (size_t r = 0; r < n; r++) tanhf_row(z + r * ld, b, h);
 }
 
-/* d *= a (1 - a) and db += d over one block of columns of one row. */
-#define BACKWARD_BLOCK(name, type, B)                                              \
-  VMATH_INLINE void name(type *restrict d, const type *restrict a, type *restrict db) { \
-    for (int j = 0; j < B; j++) {                                                  \
-      d[j] *= a[j] * ((type)1 - a[j]);                                             \
-      db[j] += d[j];                                                               \
-    }                                                                              \
-  }
-BACKWARD_BLOCK(backward_block, double, VMATH_BLOCK)
-BACKWARD_BLOCK(backwardf_block, float, VMATHF_BLOCK)
+VMATH_CLONES void vmath_bias_relu(double *z, size_t n, size_t h, size_t ld, const double *b) {
+  for (size_t r = 0; r < n; r++) relu_row(z + r * ld, b, h);
+}
 
-#define BACKWARD(name, type, B, block)                                              \
-  VMATH_CLONES void name(type *d, size_t ldd, const type *a, size_t lda, size_t n,   \
-                         size_t h, type *db) {                                        \
-    memset(db, 0, h * sizeof *db);                                                  \
-    for (size_t r = 0; r < n; r++) {                                                \
-      type *dr = d + r * ldd;                                                       \
-      const type *ar = a + r * lda;                                                 \
-      size_t j = 0;                                                                 \
-      for (; j + B <= h; j += B) block(dr + j, ar + j, db + j);                     \
-      for (; j < h; j++) {                                                          \
-        dr[j] *= ar[j] * ((type)1 - ar[j]);                                         \
-        db[j] += dr[j];                                                             \
-      }                                                                             \
-    }                                                                               \
+VMATH_CLONES void vmath_bias_reluf(float *z, size_t n, size_t h, size_t ld, const float *b) {
+  for (size_t r = 0; r < n; r++) reluf_row(z + r * ld, b, h);
+}
+
+/* The gradients through the activations, given dL/dA and A:
+ *   sigmoid  d a (1 - a);   tanh  d (1 - a a);   relu  a > 0 ? d : 0
+ * each rounded operation by operation as written, like a plain C loop
+ * compiled without FMA contraction (the tanh one is compiled with it off). */
+VMATH_INLINE double sigmoid_grad(double d, double a) { return d * (a * (1.0 - a)); }
+VMATH_INLINE float sigmoid_gradf(float d, float a) { return d * (a * (1.0f - a)); }
+VMATH_INLINE double tanh_grad(double d, double a) { return d * (1.0 - a * a); }
+VMATH_INLINE float tanh_gradf(float d, float a) { return d * (1.0f - a * a); }
+/* a > 0: the bits read as an integer lie in (0, those of +inf] */
+VMATH_INLINE double relu_grad(double d, double a) {
+  const int64_t k = (int64_t)bits(a);
+  return dbl(bits(d) & mask(k > 0) & mask(k <= (int64_t)bits(HUGE_VAL)));
+}
+VMATH_INLINE float relu_gradf(float d, float a) {
+  const int32_t k = (int32_t)bitsf(a);
+  return flt(bitsf(d) & maskf(k > 0) & maskf(k <= (int32_t)bitsf(INFINITY)));
+}
+
+/* With fp-contract off, d (1 - a a) keeps a a rounded on its own on the FMA
+ * paths too (GCC contracts by default outside the ISO modes). */
+#if defined(__GNUC__) && !defined(__clang__)
+#define VMATH_NO_CONTRACT __attribute__((optimize("fp-contract=off")))
+#else
+#define VMATH_NO_CONTRACT
+#endif
+
+/* d = grad(d, a) and db += d over one block of columns of one row. */
+#define BACKWARD_BLOCK(name, type, B, grad)                                             \
+  VMATH_INLINE void name(type *restrict d, const type *restrict a, type *restrict db) { \
+    for (int j = 0; j < B; j++) {                                                       \
+      d[j] = grad(d[j], a[j]);                                                          \
+      db[j] += d[j];                                                                    \
+    }                                                                                   \
   }
-BACKWARD(vmath_sigmoid_backward, double, VMATH_BLOCK, backward_block)
-BACKWARD(vmath_sigmoid_backwardf, float, VMATHF_BLOCK, backwardf_block)
+BACKWARD_BLOCK(sigmoid_backward_block, double, VMATH_BLOCK, sigmoid_grad)
+BACKWARD_BLOCK(sigmoidf_backward_block, float, VMATHF_BLOCK, sigmoid_gradf)
+BACKWARD_BLOCK(tanh_backward_block, double, VMATH_BLOCK, tanh_grad)
+BACKWARD_BLOCK(tanhf_backward_block, float, VMATHF_BLOCK, tanh_gradf)
+BACKWARD_BLOCK(relu_backward_block, double, VMATH_BLOCK, relu_grad)
+BACKWARD_BLOCK(reluf_backward_block, float, VMATHF_BLOCK, relu_gradf)
+
+#define BACKWARD(name, type, B, block, grad, attr)                                      \
+  attr VMATH_CLONES void name(type *d, size_t ldd, const type *a, size_t lda, size_t n, \
+                              size_t h, type *db) {                                     \
+    memset(db, 0, h * sizeof *db);                                                      \
+    for (size_t r = 0; r < n; r++) {                                                    \
+      type *dr = d + r * ldd;                                                           \
+      const type *ar = a + r * lda;                                                     \
+      size_t j = 0;                                                                     \
+      for (; j + B <= h; j += B) block(dr + j, ar + j, db + j);                         \
+      for (; j < h; j++) {                                                              \
+        dr[j] = grad(dr[j], ar[j]);                                                     \
+        db[j] += dr[j];                                                                 \
+      }                                                                                 \
+    }                                                                                   \
+  }
+BACKWARD(vmath_sigmoid_backward, double, VMATH_BLOCK, sigmoid_backward_block, sigmoid_grad, )
+BACKWARD(vmath_sigmoid_backwardf, float, VMATHF_BLOCK, sigmoidf_backward_block, sigmoid_gradf, )
+BACKWARD(vmath_tanh_backward, double, VMATH_BLOCK, tanh_backward_block, tanh_grad,
+         VMATH_NO_CONTRACT)
+BACKWARD(vmath_tanh_backwardf, float, VMATHF_BLOCK, tanhf_backward_block, tanh_gradf,
+         VMATH_NO_CONTRACT)
+BACKWARD(vmath_relu_backward, double, VMATH_BLOCK, relu_backward_block, relu_grad, )
+BACKWARD(vmath_relu_backwardf, float, VMATHF_BLOCK, reluf_backward_block, relu_gradf, )
 
 const char *vmath_path(void) {
 #ifdef VMATH_HAVE_CLONES

@@ -1,7 +1,8 @@
-/* check_vmath.c: the vectorized exp, sigmoid and tanh kernels against libm --
- * the largest relative error over a dense sweep and random inputs (printed),
- * the extremes, floating-point exceptions, NaN, and the fused forms against
- * the unfused ones bit for bit.
+/* check_vmath.c: the vectorized exp, sigmoid, tanh and relu kernels against
+ * libm -- the largest relative error over a dense sweep and random inputs
+ * (printed), the extremes, floating-point exceptions, NaN, the fused forms
+ * against the unfused ones and the backward steps against plain loops, bit for
+ * bit.
  */
 #include "config.h"
 
@@ -342,6 +343,34 @@ START_TEST(tanh_extremes) {
 }
 END_TEST
 
+/* relu: negatives (-inf and -0 included) to +0, NaNs of either sign kept, no
+ * exception; the bias is -0 so that z + b is z. */
+START_TEST(relu_extremes) {
+  double d[] = {-0.0, 0.0, -DBL_TRUE_MIN, DBL_TRUE_MIN, -HUGE_VAL, HUGE_VAL, NAN, -NAN, -1, 2.5,
+                -DBL_MAX, DBL_MAX};
+  const double want[] = {0.0, 0.0, 0.0, DBL_TRUE_MIN, 0.0, HUGE_VAL, NAN, NAN, 0.0, 2.5, 0.0,
+                         DBL_MAX};
+  enum { ND = sizeof d / sizeof d[0] };
+  double b[ND];
+  float f[ND], bf[ND];
+  for (size_t i = 0; i < ND; i++) f[i] = (float)d[i], b[i] = -0.0, bf[i] = -0.0f;
+  f[2] = -FLT_TRUE_MIN, f[3] = FLT_TRUE_MIN;
+  feclearexcept(FE_ALL_EXCEPT);
+  vmath_bias_relu(d, 1, ND, ND, b);
+  vmath_bias_reluf(f, 1, ND, ND, bf);
+  ck_assert(!fetestexcept(TRAPS));
+  for (size_t i = 0; i < ND; i++) {
+    const float wf = i == 3 ? FLT_TRUE_MIN : (float)want[i];
+    if (isnan(want[i])) {
+      ck_assert_msg(isnan(d[i]) && isnan(f[i]), "relu case %zu: %g, %g", i, d[i], (double)f[i]);
+    } else {
+      ck_assert_msg(memcmp(&d[i], &want[i], sizeof *d) == 0, "relu case %zu: %g", i, d[i]);
+      ck_assert_msg(memcmp(&f[i], &wf, sizeof *f) == 0, "reluf case %zu: %g", i, (double)f[i]);
+    }
+  }
+}
+END_TEST
+
 /* NaN in, NaN out, neighbours untouched, and no exception for a quiet NaN. */
 START_TEST(nan_propagates) {
   double d[40], e[40], t[40];
@@ -404,10 +433,12 @@ START_TEST(position_independent) {
 }
 END_TEST
 
-/* f(z + b) row by row over a strided block equals the two steps separately,
- * bit for bit, and leaves the padding columns alone. */
+/* f(z + b) row by row over a strided block equals the two steps separately
+ * (for relu: the plain loop), bit for bit, and leaves the padding columns
+ * alone.  relu's inputs include signed zeros, infinities and NaNs. */
 START_TEST(fused_bias_equals_unfused) {
   const size_t shapes[][3] = {{5, 300, 307}, {3, 3, 3}, {4, 37, 40}, {2, 64, 64}};
+  const double special[] = {0.0, -0.0, HUGE_VAL, -HUGE_VAL, NAN, -NAN, DBL_TRUE_MIN};
   for (size_t s = 0; s < 4; s++) {
     const size_t n = shapes[s][0], h = shapes[s][1], ld = shapes[s][2];
     double *z = malloc(n * ld * sizeof *z), *u = malloc(n * ld * sizeof *u);
@@ -416,18 +447,24 @@ START_TEST(fused_bias_equals_unfused) {
     float *bf = malloc(h * sizeof *bf);
     ck_assert(z && u && b && zf && uf && bf);
     for (size_t j = 0; j < h; j++) b[j] = 40.0 * uniform() - 20.0, bf[j] = (float)b[j];
-    for (int f = 0; f < 2; f++) { /* sigmoid, tanh */
-      const double range = f == 0 ? 400.0 : 50.0;
+    for (int f = 0; f < 3; f++) { /* sigmoid, tanh, relu */
+      const double range = f == 0 ? 400.0 : f == 1 ? 50.0 : 4.0;
       for (size_t i = 0; i < n * ld; i++) {
         z[i] = u[i] = range * (uniform() - 0.5);
+        if (f == 2 && i % 5 == 0) z[i] = u[i] = special[(i / 5) % 7];
+        if (f == 2 && i % 5 == 1 && i % ld < h) z[i] = u[i] = -b[i % ld]; /* z + b = +0 */
         zf[i] = uf[i] = (float)z[i];
       }
       if (f == 0) {
         vmath_bias_sigmoid(z, n, h, ld, b);
         vmath_bias_sigmoidf(zf, n, h, ld, bf);
-      } else {
+      } else if (f == 1) {
         vmath_bias_tanh(z, n, h, ld, b);
         vmath_bias_tanhf(zf, n, h, ld, bf);
+      } else {
+        b[0] = -0.0, bf[0] = -0.0f; /* column 0: z + b is z, -0 included */
+        vmath_bias_relu(z, n, h, ld, b);
+        vmath_bias_reluf(zf, n, h, ld, bf);
       }
       for (size_t r = 0; r < n; r++) {
         double *ur = u + r * ld;
@@ -436,9 +473,14 @@ START_TEST(fused_bias_equals_unfused) {
         if (f == 0) {
           vmath_sigmoid(ur, h);
           vmath_sigmoidf(ufr, h);
-        } else {
+        } else if (f == 1) {
           vmath_tanh(ur, h);
           vmath_tanhf(ufr, h);
+        } else {
+          for (size_t j = 0; j < h; j++) {
+            ur[j] = ur[j] > 0 || isnan(ur[j]) ? ur[j] : 0.0;
+            ufr[j] = ufr[j] > 0 || isnan(ufr[j]) ? ufr[j] : 0.0f;
+          }
         }
       }
       ck_assert_msg(memcmp(z, u, n * ld * sizeof *z) == 0, "kernel %d, shape %zu", f, s);
@@ -449,33 +491,95 @@ START_TEST(fused_bias_equals_unfused) {
 }
 END_TEST
 
-/* The fused backward step against the plain loops of mlp.c, bit for bit. */
-START_TEST(backward_equals_loops) {
-  const size_t n = 7, h = 301, ldd = 305, lda = 303;
-  double *d = malloc(n * ldd * sizeof *d), *dd = malloc(n * ldd * sizeof *dd);
-  double *a = malloc(n * lda * sizeof *a), db[301], col[301];
-  float *df = malloc(n * ldd * sizeof *df), *ddf = malloc(n * ldd * sizeof *ddf);
-  float *af = malloc(n * lda * sizeof *af), dbf[301], colf[301];
-  ck_assert(d && dd && a && df && ddf && af);
-  for (size_t i = 0; i < n * ldd; i++) d[i] = dd[i] = uniform() - 0.5, df[i] = ddf[i] = (float)d[i];
-  for (size_t i = 0; i < n * lda; i++) a[i] = uniform(), af[i] = (float)a[i];
-  for (size_t j = 0; j < h; j++) db[j] = 99, dbf[j] = 99; /* overwritten, not added to */
-  vmath_sigmoid_backward(d, ldd, a, lda, n, h, db);
-  vmath_sigmoid_backwardf(df, ldd, af, lda, n, h, dbf);
-  memset(col, 0, sizeof col);
-  memset(colf, 0, sizeof colf);
+/* The plain loops that the backward kernels replace: d = grad(d, a), then db
+ * the column sums in row order.  Each operation is rounded on its own, as
+ * written (GCC would otherwise contract 1 - a a into an FMA on -march= builds;
+ * the kernels do not). */
+enum { SIGMOID, TANH, RELU };
+
+#if defined(__GNUC__) && !defined(__clang__)
+#define NO_CONTRACT __attribute__((optimize("fp-contract=off")))
+#else
+#define NO_CONTRACT
+#endif
+
+NO_CONTRACT static void plain_backward(int kind, double *d, size_t ldd, const double *a,
+                                       size_t lda, size_t n, size_t h, double *db) {
   for (size_t r = 0; r < n; r++)
     for (size_t j = 0; j < h; j++) {
-      dd[r * ldd + j] *= a[r * lda + j] * (1.0 - a[r * lda + j]);
-      col[j] += dd[r * ldd + j];
-      ddf[r * ldd + j] *= af[r * lda + j] * (1.0f - af[r * lda + j]);
-      colf[j] += ddf[r * ldd + j];
+      const double x = a[r * lda + j];
+      double *y = &d[r * ldd + j];
+      if (kind == SIGMOID) *y *= x * (1.0 - x);
+      else if (kind == TANH) *y *= 1.0 - x * x;
+      else *y = x > 0 ? *y : 0.0;
     }
-  ck_assert(memcmp(d, dd, n * ldd * sizeof *d) == 0);
-  ck_assert(memcmp(db, col, sizeof db) == 0);
-  ck_assert(memcmp(df, ddf, n * ldd * sizeof *df) == 0);
-  ck_assert(memcmp(dbf, colf, sizeof dbf) == 0);
-  free(d), free(dd), free(a), free(df), free(ddf), free(af);
+  memset(db, 0, h * sizeof *db);
+  for (size_t r = 0; r < n; r++)
+    for (size_t j = 0; j < h; j++) db[j] += d[r * ldd + j];
+}
+
+NO_CONTRACT static void plain_backwardf(int kind, float *d, size_t ldd, const float *a,
+                                        size_t lda, size_t n, size_t h, float *db) {
+  for (size_t r = 0; r < n; r++)
+    for (size_t j = 0; j < h; j++) {
+      const float x = a[r * lda + j];
+      float *y = &d[r * ldd + j];
+      if (kind == SIGMOID) *y *= x * (1.0f - x);
+      else if (kind == TANH) *y *= 1.0f - x * x;
+      else *y = x > 0 ? *y : 0.0f;
+    }
+  memset(db, 0, h * sizeof *db);
+  for (size_t r = 0; r < n; r++)
+    for (size_t j = 0; j < h; j++) db[j] += d[r * ldd + j];
+}
+
+/* The fused backward steps against the plain loops, bit for bit, over strided
+ * blocks: activations as each function gives them (tanh's with +-1 and +-0,
+ * relu's with zeros, and also -0, inf, subnormal, negative and NaN), gradients
+ * finite with some -0 and large ones; no exception. */
+START_TEST(backward_equals_loops) {
+  const size_t shapes[][4] = {{7, 301, 305, 303}, {3, 5, 5, 5}, {4, 64, 64, 70}, {1, 33, 33, 33}};
+  const double a_special[] = {NAN, -0.0, 0.0, HUGE_VAL, DBL_TRUE_MIN, -1.0, 1.0};
+  typedef void (*backward_fn)(double *, size_t, const double *, size_t, size_t, size_t,
+                              double *);
+  typedef void (*backwardf_fn)(float *, size_t, const float *, size_t, size_t, size_t, float *);
+  const backward_fn fn[] = {vmath_sigmoid_backward, vmath_tanh_backward, vmath_relu_backward};
+  const backwardf_fn fnf[] = {vmath_sigmoid_backwardf, vmath_tanh_backwardf,
+                              vmath_relu_backwardf};
+  for (int kind = SIGMOID; kind <= RELU; kind++)
+    for (size_t s = 0; s < 4; s++) {
+      const size_t n = shapes[s][0], h = shapes[s][1], ldd = shapes[s][2], lda = shapes[s][3];
+      double *d = malloc(n * ldd * sizeof *d), *dd = malloc(n * ldd * sizeof *dd);
+      double *a = malloc(n * lda * sizeof *a), db[301], col[301];
+      float *df = malloc(n * ldd * sizeof *df), *ddf = malloc(n * ldd * sizeof *ddf);
+      float *af = malloc(n * lda * sizeof *af), dbf[301], colf[301];
+      ck_assert(d && dd && a && df && ddf && af);
+      for (size_t i = 0; i < n * ldd; i++) {
+        d[i] = i % 23 == 0 ? -0.0 : i % 29 == 0 ? 1e30 * (uniform() - 0.5) : uniform() - 0.5;
+        dd[i] = d[i], df[i] = ddf[i] = (float)d[i];
+      }
+      for (size_t i = 0; i < n * lda; i++) {
+        const double u = uniform();
+        a[i] = kind == SIGMOID ? u : kind == TANH ? 2 * u - 1 : (u < 0.5 ? 0.0 : 4 * u - 2);
+        if (kind == TANH && i % 13 == 0) a[i] = a_special[1 + (i / 13) % 2 * 4 + (i / 26) % 2];
+        if (kind == RELU && i % 11 == 0) a[i] = a_special[(i / 11) % 7];
+        af[i] = (float)a[i];
+      }
+      for (size_t j = 0; j < h; j++) db[j] = 99, dbf[j] = 99; /* overwritten, not added to */
+      feclearexcept(FE_ALL_EXCEPT);
+      fn[kind](d, ldd, a, lda, n, h, db);
+      fnf[kind](df, ldd, af, lda, n, h, dbf);
+      ck_assert_msg(!fetestexcept(TRAPS), "kernel %d: floating-point exception raised", kind);
+      plain_backward(kind, dd, ldd, a, lda, n, h, col);
+      plain_backwardf(kind, ddf, ldd, af, lda, n, h, colf);
+      ck_assert_msg(memcmp(d, dd, n * ldd * sizeof *d) == 0, "kernel %d, shape %zu", kind, s);
+      ck_assert_msg(memcmp(db, col, h * sizeof *db) == 0, "kernel %d, shape %zu: db", kind, s);
+      ck_assert_msg(memcmp(df, ddf, n * ldd * sizeof *df) == 0, "kernel %d (float), shape %zu",
+                    kind, s);
+      ck_assert_msg(memcmp(dbf, colf, h * sizeof *dbf) == 0, "kernel %d (float), shape %zu: db",
+                    kind, s);
+      free(d), free(dd), free(a), free(df), free(ddf), free(af);
+    }
 }
 END_TEST
 
@@ -491,6 +595,7 @@ int main(void) {
   tcase_add_test(t, tanhf_accuracy);
   tcase_add_test(t, extremes);
   tcase_add_test(t, tanh_extremes);
+  tcase_add_test(t, relu_extremes);
   tcase_add_test(t, nan_propagates);
   tcase_add_test(t, position_independent);
   tcase_add_test(t, fused_bias_equals_unfused);
