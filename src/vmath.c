@@ -1,5 +1,5 @@
-/* vmath.c: exp and sigmoid kernels (see vmath.h), written so that GCC's
- * auto-vectorizer turns them into SIMD code at -O2 without extra flags.
+/* vmath.c: exp, sigmoid, tanh and relu kernels (see vmath.h), written so that
+ * GCC's auto-vectorizer turns them into SIMD code at -O2 without extra flags.
  * Not here: anything that knows about models, batches or BLAS.
  *
  * How: every kernel works on fixed-size blocks (VMATH_BLOCK doubles or
@@ -15,6 +15,14 @@
  * whose truncation error is below 4e-18 on that interval (float: degree 7,
  * 5e-9); then 2^n is put into the exponent bits.  Inputs are clamped first so
  * that nothing overflows or goes subnormal.
+ *
+ * tanh(x) = sign(x) tanh(a), a = |x|, from the same reduction of e^-2a =
+ * 2^n (1 + p): below a = 0.55 (tanh 0.5) as -m / (1 + e) with m = e^-2a - 1
+ * = 2^n p + (2^n - 1), which keeps its relative accuracy as a -> 0 where
+ * 1 - e cancels; above it as 1 - 2e / (1 + e), whose small correction term
+ * leaves the result within a fraction of an ulp.  One division serves both.
+ * Below 2^-27 (float: 2^-12) tanh(x) rounds to x and x is returned as it is;
+ * from 19.06 (float: 9.01) on it rounds to 1 and 1 is returned.
  */
 #include "config.h"
 
@@ -120,6 +128,16 @@ VMATH_INLINE double exp_nonpositive(double z) {
   return (1.0 + expm1_reduced(r)) * scale;
 }
 
+/* e^z = scale (1 + *p) for z in [-XFLUSH, 0] (or NaN), the two parts kept:
+ * e^z - 1 = scale p + (scale - 1) stays accurate as z -> 0. */
+VMATH_INLINE double exp_split(double z, double *p) {
+  const double t = z * LOG2E + SHIFT;
+  const double n = t - SHIFT;
+  const double r = (z - n * LN2_HI) - n * LN2_LO;
+  *p = expm1_reduced(r);
+  return dbl((bits(t) << 52) + bits(1.0));
+}
+
 /* t[i] = sigmoid(t[i]) for one block: e = e^-|x| in (0, 1] never overflows;
  * sigmoid = 1 / (1 + e) for x >= 0 and e / (1 + e) for x < 0. */
 VMATH_INLINE void sigmoid_block(double *restrict t) {
@@ -133,6 +151,43 @@ VMATH_INLINE void sigmoid_block(double *restrict t) {
     const double e = pick(flush, 0.0, exp_nonpositive(z));
     const uint64_t negative = (uint64_t)((int64_t)x >> 63);
     t[i] = pick(negative, e, 1.0) / (1.0 + e);
+  }
+}
+
+#define TANH_TINY 0x1p-27               /* below it tanh(x) rounds to x */
+#define TANH_ONE 0x1.30fc1931f09cap+4   /* 19.06: the least double whose tanh
+                                           rounds to 1, atanh(1 - 2^-54) */
+#define TANH_SWITCH 0.55                /* tanh(0.55) = 0.50: the two forms */
+
+/* t[i] = tanh(t[i]) for one block, on a = |x| with the sign put back: with
+ * e = e^-2a and m = e - 1, tanh(a) = -m / (1 + e) below TANH_SWITCH and
+ * 1 - 2e / (1 + e) above.  a is replaced by 0 where the result is known
+ * (tiny, saturated, infinite), so that nothing underflows or overflows. */
+VMATH_INLINE void tanh_block(double *restrict t) {
+  for (int i = 0; i < VMATH_BLOCK; i++) {
+    const uint64_t x = bits(t[i]);
+    const uint64_t sign = x & (UINT64_C(1) << 63);
+    const int64_t mag = (int64_t)(x ^ sign); /* |x|; NaN above +inf */
+    const uint64_t tiny = mask(mag < (int64_t)bits(TANH_TINY));
+    const uint64_t one =
+        mask(mag >= (int64_t)bits(TANH_ONE)) & mask(mag <= (int64_t)bits(HUGE_VAL));
+    const uint64_t high = mask(mag >= (int64_t)bits(TANH_SWITCH));
+    const double a = dbl((uint64_t)mag & ~(tiny | one));
+    double p;
+    const double scale = exp_split(-2.0 * a, &p);
+    const double e = scale + scale * p, m = scale * p + (scale - 1.0);
+    const double q = pick(high, e + e, -m) / (1.0 + e);
+    const double y = pick(tiny, dbl((uint64_t)mag), pick(one, 1.0, pick(high, 1.0 - q, q)));
+    t[i] = dbl(bits(y) | sign);
+  }
+}
+
+/* t[i] = max(t[i], 0), +0 for -0, NaN kept: zero where the bits read as an
+ * integer are at most those of -inf (negative numbers, not NaNs). */
+VMATH_INLINE void relu_block(double *restrict t) {
+  for (int i = 0; i < VMATH_BLOCK; i++) {
+    const uint64_t neg = mask((int64_t)bits(t[i]) <= (int64_t)bits(-HUGE_VAL));
+    t[i] = dbl(bits(t[i]) & ~neg);
   }
 }
 
@@ -191,6 +246,14 @@ VMATH_INLINE float exp_nonpositivef(float z) {
   return (1.0f + expm1_reducedf(r)) * scale;
 }
 
+VMATH_INLINE float exp_splitf(float z, float *p) {
+  const float t = z * LOG2EF + SHIFTF;
+  const float n = t - SHIFTF;
+  const float r = (z - n * LN2_HIF) - n * LN2_LOF;
+  *p = expm1_reducedf(r);
+  return flt((bitsf(t) << 23) + bitsf(1.0f));
+}
+
 VMATH_INLINE void sigmoidf_block(float *restrict t) {
   for (int i = 0; i < VMATHF_BLOCK; i++) {
     const uint32_t x = bitsf(t[i]);
@@ -202,6 +265,36 @@ VMATH_INLINE void sigmoidf_block(float *restrict t) {
     const float e = pickf(flush, 0.0f, exp_nonpositivef(z));
     const uint32_t negative = (uint32_t)((int32_t)x >> 31);
     t[i] = pickf(negative, e, 1.0f) / (1.0f + e);
+  }
+}
+
+#define TANH_TINYF 0x1p-12f
+#define TANH_ONEF 0x1.205968p+3f       /* 9.01, atanh(1 - 2^-25) rounded up */
+#define TANH_SWITCHF 0.55f
+
+VMATH_INLINE void tanhf_block(float *restrict t) {
+  for (int i = 0; i < VMATHF_BLOCK; i++) {
+    const uint32_t x = bitsf(t[i]);
+    const uint32_t sign = x & (UINT32_C(1) << 31);
+    const int32_t mag = (int32_t)(x ^ sign);
+    const uint32_t tiny = maskf(mag < (int32_t)bitsf(TANH_TINYF));
+    const uint32_t one =
+        maskf(mag >= (int32_t)bitsf(TANH_ONEF)) & maskf(mag <= (int32_t)bitsf(INFINITY));
+    const uint32_t high = maskf(mag >= (int32_t)bitsf(TANH_SWITCHF));
+    const float a = flt((uint32_t)mag & ~(tiny | one));
+    float p;
+    const float scale = exp_splitf(-2.0f * a, &p);
+    const float e = scale + scale * p, m = scale * p + (scale - 1.0f);
+    const float q = pickf(high, e + e, -m) / (1.0f + e);
+    const float y = pickf(tiny, flt((uint32_t)mag), pickf(one, 1.0f, pickf(high, 1.0f - q, q)));
+    t[i] = flt(bitsf(y) | sign);
+  }
+}
+
+VMATH_INLINE void reluf_block(float *restrict t) {
+  for (int i = 0; i < VMATHF_BLOCK; i++) {
+    const uint32_t neg = maskf((int32_t)bitsf(t[i]) <= (int32_t)bitsf(-INFINITY));
+    t[i] = flt(bitsf(t[i]) & ~neg);
   }
 }
 
@@ -258,11 +351,17 @@ ROW_DRIVER(sigmoid_row, double, VMATH_BLOCK, sigmoid_block)
 ROW_DRIVER(exp_row, double, VMATH_BLOCK, exp_block)
 ROW_DRIVER(sigmoidf_row, float, VMATHF_BLOCK, sigmoidf_block)
 ROW_DRIVER(expf_row, float, VMATHF_BLOCK, expf_block)
+ROW_DRIVER(tanh_row, double, VMATH_BLOCK, tanh_block)
+ROW_DRIVER(tanhf_row, float, VMATHF_BLOCK, tanhf_block)
+ROW_DRIVER(relu_row, double, VMATH_BLOCK, relu_block)
+ROW_DRIVER(reluf_row, float, VMATHF_BLOCK, reluf_block)
 
 VMATH_CLONES void vmath_exp(double *x, size_t n) { exp_row(x, NULL, n); }
 VMATH_CLONES void vmath_expf(float *x, size_t n) { expf_row(x, NULL, n); }
 VMATH_CLONES void vmath_sigmoid(double *x, size_t n) { sigmoid_row(x, NULL, n); }
 VMATH_CLONES void vmath_sigmoidf(float *x, size_t n) { sigmoidf_row(x, NULL, n); }
+VMATH_CLONES void vmath_tanh(double *x, size_t n) { tanh_row(x, NULL, n); }
+VMATH_CLONES void vmath_tanhf(float *x, size_t n) { tanhf_row(x, NULL, n); }
 
 VMATH_CLONES void vmath_bias_sigmoid(double *z, size_t n, size_t h, size_t ld,
                                      const double *b) {
@@ -274,34 +373,86 @@ VMATH_CLONES void vmath_bias_sigmoidf(float *z, size_t n, size_t h, size_t ld,
   for (size_t r = 0; r < n; r++) sigmoidf_row(z + r * ld, b, h);
 }
 
-/* d *= a (1 - a) and db += d over one block of columns of one row. */
-#define BACKWARD_BLOCK(name, type, B)                                              \
-  VMATH_INLINE void name(type *restrict d, const type *restrict a, type *restrict db) { \
-    for (int j = 0; j < B; j++) {                                                  \
-      d[j] *= a[j] * ((type)1 - a[j]);                                             \
-      db[j] += d[j];                                                               \
-    }                                                                              \
-  }
-BACKWARD_BLOCK(backward_block, double, VMATH_BLOCK)
-BACKWARD_BLOCK(backwardf_block, float, VMATHF_BLOCK)
+VMATH_CLONES void vmath_bias_tanh(double *z, size_t n, size_t h, size_t ld, const double *b) {
+  for (size_t r = 0; r < n; r++) tanh_row(z + r * ld, b, h);
+}
 
-#define BACKWARD(name, type, B, block)                                              \
-  VMATH_CLONES void name(type *d, size_t ldd, const type *a, size_t lda, size_t n,   \
-                         size_t h, type *db) {                                        \
-    memset(db, 0, h * sizeof *db);                                                  \
-    for (size_t r = 0; r < n; r++) {                                                \
-      type *dr = d + r * ldd;                                                       \
-      const type *ar = a + r * lda;                                                 \
-      size_t j = 0;                                                                 \
-      for (; j + B <= h; j += B) block(dr + j, ar + j, db + j);                     \
-      for (; j < h; j++) {                                                          \
-        dr[j] *= ar[j] * ((type)1 - ar[j]);                                         \
-        db[j] += dr[j];                                                             \
-      }                                                                             \
-    }                                                                               \
+VMATH_CLONES void vmath_bias_tanhf(float *z, size_t n, size_t h, size_t ld, const float *b) {
+  for (size_t r = 0; r < n; r++) tanhf_row(z + r * ld, b, h);
+}
+
+VMATH_CLONES void vmath_bias_relu(double *z, size_t n, size_t h, size_t ld, const double *b) {
+  for (size_t r = 0; r < n; r++) relu_row(z + r * ld, b, h);
+}
+
+VMATH_CLONES void vmath_bias_reluf(float *z, size_t n, size_t h, size_t ld, const float *b) {
+  for (size_t r = 0; r < n; r++) reluf_row(z + r * ld, b, h);
+}
+
+/* The gradients through the activations, given dL/dA and A:
+ *   sigmoid  d a (1 - a);   tanh  d (1 - a a);   relu  a > 0 ? d : 0
+ * each rounded operation by operation as written, like a plain C loop
+ * compiled without FMA contraction (the tanh one is compiled with it off). */
+VMATH_INLINE double sigmoid_grad(double d, double a) { return d * (a * (1.0 - a)); }
+VMATH_INLINE float sigmoid_gradf(float d, float a) { return d * (a * (1.0f - a)); }
+VMATH_INLINE double tanh_grad(double d, double a) { return d * (1.0 - a * a); }
+VMATH_INLINE float tanh_gradf(float d, float a) { return d * (1.0f - a * a); }
+/* a > 0: the bits read as an integer lie in (0, those of +inf] */
+VMATH_INLINE double relu_grad(double d, double a) {
+  const int64_t k = (int64_t)bits(a);
+  return dbl(bits(d) & mask(k > 0) & mask(k <= (int64_t)bits(HUGE_VAL)));
+}
+VMATH_INLINE float relu_gradf(float d, float a) {
+  const int32_t k = (int32_t)bitsf(a);
+  return flt(bitsf(d) & maskf(k > 0) & maskf(k <= (int32_t)bitsf(INFINITY)));
+}
+
+/* With fp-contract off, d (1 - a a) keeps a a rounded on its own on the FMA
+ * paths too (GCC contracts by default outside the ISO modes). */
+#if defined(__GNUC__) && !defined(__clang__)
+#define VMATH_NO_CONTRACT __attribute__((optimize("fp-contract=off")))
+#else
+#define VMATH_NO_CONTRACT
+#endif
+
+/* d = grad(d, a) and db += d over one block of columns of one row. */
+#define BACKWARD_BLOCK(name, type, B, grad)                                             \
+  VMATH_INLINE void name(type *restrict d, const type *restrict a, type *restrict db) { \
+    for (int j = 0; j < B; j++) {                                                       \
+      d[j] = grad(d[j], a[j]);                                                          \
+      db[j] += d[j];                                                                    \
+    }                                                                                   \
   }
-BACKWARD(vmath_sigmoid_backward, double, VMATH_BLOCK, backward_block)
-BACKWARD(vmath_sigmoid_backwardf, float, VMATHF_BLOCK, backwardf_block)
+BACKWARD_BLOCK(sigmoid_backward_block, double, VMATH_BLOCK, sigmoid_grad)
+BACKWARD_BLOCK(sigmoidf_backward_block, float, VMATHF_BLOCK, sigmoid_gradf)
+BACKWARD_BLOCK(tanh_backward_block, double, VMATH_BLOCK, tanh_grad)
+BACKWARD_BLOCK(tanhf_backward_block, float, VMATHF_BLOCK, tanh_gradf)
+BACKWARD_BLOCK(relu_backward_block, double, VMATH_BLOCK, relu_grad)
+BACKWARD_BLOCK(reluf_backward_block, float, VMATHF_BLOCK, relu_gradf)
+
+#define BACKWARD(name, type, B, block, grad, attr)                                      \
+  attr VMATH_CLONES void name(type *d, size_t ldd, const type *a, size_t lda, size_t n, \
+                              size_t h, type *db) {                                     \
+    memset(db, 0, h * sizeof *db);                                                      \
+    for (size_t r = 0; r < n; r++) {                                                    \
+      type *dr = d + r * ldd;                                                           \
+      const type *ar = a + r * lda;                                                     \
+      size_t j = 0;                                                                     \
+      for (; j + B <= h; j += B) block(dr + j, ar + j, db + j);                         \
+      for (; j < h; j++) {                                                              \
+        dr[j] = grad(dr[j], ar[j]);                                                     \
+        db[j] += dr[j];                                                                 \
+      }                                                                                 \
+    }                                                                                   \
+  }
+BACKWARD(vmath_sigmoid_backward, double, VMATH_BLOCK, sigmoid_backward_block, sigmoid_grad, )
+BACKWARD(vmath_sigmoid_backwardf, float, VMATHF_BLOCK, sigmoidf_backward_block, sigmoid_gradf, )
+BACKWARD(vmath_tanh_backward, double, VMATH_BLOCK, tanh_backward_block, tanh_grad,
+         VMATH_NO_CONTRACT)
+BACKWARD(vmath_tanh_backwardf, float, VMATHF_BLOCK, tanhf_backward_block, tanh_gradf,
+         VMATH_NO_CONTRACT)
+BACKWARD(vmath_relu_backward, double, VMATH_BLOCK, relu_backward_block, relu_grad, )
+BACKWARD(vmath_relu_backwardf, float, VMATHF_BLOCK, reluf_backward_block, relu_gradf, )
 
 const char *vmath_path(void) {
 #ifdef VMATH_HAVE_CLONES
