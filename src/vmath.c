@@ -390,13 +390,15 @@ VMATH_CLONES void vmath_bias_reluf(float *z, size_t n, size_t h, size_t ld, cons
 }
 
 /* The gradients through the activations, given dL/dA and A:
- *   sigmoid  d a (1 - a);   tanh  d (1 - a a);   relu  a > 0 ? d : 0
- * each rounded operation by operation as written, like a plain C loop
- * compiled without FMA contraction (the tanh one is compiled with it off). */
+ *   sigmoid  d a (1 - a);   tanh  d (1 - a) (1 + a);   relu  a > 0 ? d : 0
+ * each rounded operation by operation as written, like a plain C loop.  No
+ * form is a multiply-add, so FMA contraction cannot change them: tanh's
+ * 1 - a^2 is written as (1 - a)(1 + a), which is also the more accurate near
+ * |a| = 1. */
 VMATH_INLINE double sigmoid_grad(double d, double a) { return d * (a * (1.0 - a)); }
 VMATH_INLINE float sigmoid_gradf(float d, float a) { return d * (a * (1.0f - a)); }
-VMATH_INLINE double tanh_grad(double d, double a) { return d * (1.0 - a * a); }
-VMATH_INLINE float tanh_gradf(float d, float a) { return d * (1.0f - a * a); }
+VMATH_INLINE double tanh_grad(double d, double a) { return d * ((1.0 - a) * (1.0 + a)); }
+VMATH_INLINE float tanh_gradf(float d, float a) { return d * ((1.0f - a) * (1.0f + a)); }
 /* a > 0: the bits read as an integer lie in (0, those of +inf] */
 VMATH_INLINE double relu_grad(double d, double a) {
   const int64_t k = (int64_t)bits(a);
@@ -406,14 +408,6 @@ VMATH_INLINE float relu_gradf(float d, float a) {
   const int32_t k = (int32_t)bitsf(a);
   return flt(bitsf(d) & maskf(k > 0) & maskf(k <= (int32_t)bitsf(INFINITY)));
 }
-
-/* With fp-contract off, d (1 - a a) keeps a a rounded on its own on the FMA
- * paths too (GCC contracts by default outside the ISO modes). */
-#if defined(__GNUC__) && !defined(__clang__)
-#define VMATH_NO_CONTRACT __attribute__((optimize("fp-contract=off")))
-#else
-#define VMATH_NO_CONTRACT
-#endif
 
 /* d = grad(d, a) and db += d over one block of columns of one row. */
 #define BACKWARD_BLOCK(name, type, B, grad)                                             \
@@ -430,8 +424,8 @@ BACKWARD_BLOCK(tanhf_backward_block, float, VMATHF_BLOCK, tanh_gradf)
 BACKWARD_BLOCK(relu_backward_block, double, VMATH_BLOCK, relu_grad)
 BACKWARD_BLOCK(reluf_backward_block, float, VMATHF_BLOCK, relu_gradf)
 
-#define BACKWARD(name, type, B, block, grad, attr)                                      \
-  attr VMATH_CLONES void name(type *d, size_t ldd, const type *a, size_t lda, size_t n, \
+#define BACKWARD(name, type, B, block, grad)                                            \
+  VMATH_CLONES void name(type *d, size_t ldd, const type *a, size_t lda, size_t n, \
                               size_t h, type *db) {                                     \
     memset(db, 0, h * sizeof *db);                                                      \
     for (size_t r = 0; r < n; r++) {                                                    \
@@ -445,14 +439,12 @@ BACKWARD_BLOCK(reluf_backward_block, float, VMATHF_BLOCK, relu_gradf)
       }                                                                                 \
     }                                                                                   \
   }
-BACKWARD(vmath_sigmoid_backward, double, VMATH_BLOCK, sigmoid_backward_block, sigmoid_grad, )
-BACKWARD(vmath_sigmoid_backwardf, float, VMATHF_BLOCK, sigmoidf_backward_block, sigmoid_gradf, )
-BACKWARD(vmath_tanh_backward, double, VMATH_BLOCK, tanh_backward_block, tanh_grad,
-         VMATH_NO_CONTRACT)
-BACKWARD(vmath_tanh_backwardf, float, VMATHF_BLOCK, tanhf_backward_block, tanh_gradf,
-         VMATH_NO_CONTRACT)
-BACKWARD(vmath_relu_backward, double, VMATH_BLOCK, relu_backward_block, relu_grad, )
-BACKWARD(vmath_relu_backwardf, float, VMATHF_BLOCK, reluf_backward_block, relu_gradf, )
+BACKWARD(vmath_sigmoid_backward, double, VMATH_BLOCK, sigmoid_backward_block, sigmoid_grad)
+BACKWARD(vmath_sigmoid_backwardf, float, VMATHF_BLOCK, sigmoidf_backward_block, sigmoid_gradf)
+BACKWARD(vmath_tanh_backward, double, VMATH_BLOCK, tanh_backward_block, tanh_grad)
+BACKWARD(vmath_tanh_backwardf, float, VMATHF_BLOCK, tanhf_backward_block, tanh_gradf)
+BACKWARD(vmath_relu_backward, double, VMATH_BLOCK, relu_backward_block, relu_grad)
+BACKWARD(vmath_relu_backwardf, float, VMATHF_BLOCK, reluf_backward_block, relu_gradf)
 
 const char *vmath_path(void) {
 #ifdef VMATH_HAVE_CLONES

@@ -72,7 +72,7 @@ void vmath_bias_tanh(double *z, size_t n, size_t h, size_t ld, const double *b);
 void vmath_bias_tanhf(float *z, size_t n, size_t h, size_t ld, const float *b);
 
 /* Backward through tanh, as vmath_sigmoid_backward with a = tanh(Z):
- *   d[r, j] *= 1 - a[r, j] a[r, j] (the product rounded on its own);
+ *   d[r, j] *= (1 - a[r, j]) (1 + a[r, j])  (= 1 - a^2, without the cancellation);
  *   db[j] = sum over r of d[r, j], in row order. */
 void vmath_tanh_backward(double *d, size_t ldd, const double *a, size_t lda, size_t n,
                          size_t h, double *db);
