@@ -135,7 +135,7 @@ int train_begin(results *r, const dataset *train, const dataset *test, nn_error 
                       where, r->mean);
     goto done;
   }
-  rc = mlp_init_precision(&r->model, train->d, (size_t)s->model.hidden, DATA_CLASSES,
+  rc = mlp_init_precision(&r->model, train->d, (size_t)s->model.hidden[0], DATA_CLASSES,
                           s->model.precision, err);
   if (rc) goto done;
   mlp_randomize(&r->model, rng);

@@ -295,7 +295,7 @@ static void tiny_results(results *r, long dev, long batch, long hidden) {
   spec_defaults(&r->spec);
   r->spec.data.dev_size = dev;
   r->spec.train.batch = batch;
-  r->spec.model.hidden = hidden;
+  r->spec.model.hidden[0] = hidden;
   r->spec.seed = 5;
 }
 

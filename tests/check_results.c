@@ -50,7 +50,7 @@ static void fill(results *r, int has_test, size_t epochs) {
   spec_defaults(&r->spec);
   snprintf(r->spec.name, sizeof r->spec.name, "tiny");
   r->spec.seed = 4294967295UL;
-  r->spec.model.hidden = H;
+  r->spec.model.hidden[0] = H;
   r->spec.data.dev_size = 2;
   r->spec.data.normalize = SPEC_NORM_SCALE;
   r->spec.train.lr = 0.1;
@@ -511,7 +511,7 @@ START_TEST(read_spec_disagrees) {
   results r;
   nn_error err = {0};
   fill(&r, 0, 1);
-  r.spec.model.hidden = H + 1;
+  r.spec.model.hidden[0] = H + 1;
   ck_assert_int_eq(results_write(&r, p, &err), NN_OK);
   results_free(&r);
   expect_read_error(p, NN_BADINPUT,
@@ -559,7 +559,7 @@ START_TEST(write_time_mnist_size) {
   fill(&r, 1, 3);
   mlp_free(&r.model);
   ck_assert_int_eq(mlp_init(&r.model, 784, 300, 10, NULL), NN_OK);
-  r.spec.model.hidden = 300;
+  r.spec.model.hidden[0] = 300;
   free(r.confusion);
   r.confusion = calloc(100, sizeof(long));
   for (size_t i = 0; i < r.model.size; i++) r.model.mem[i] = (double)i / 3.0;

@@ -278,7 +278,7 @@ START_TEST(test_random) {
     double lambda = exp(log(1e-5) + (log(1e-3) - log(1e-5)) * gsl_rng_uniform(r));
     ck_assert_int_eq(sweep_point_spec(&sw, i, &s, &e), NN_OK);
     ck_assert(s.train.lr == lr);
-    ck_assert_int_eq(s.model.hidden, hidden);
+    ck_assert_int_eq(s.model.hidden[0], hidden);
     ck_assert_str_eq(spec_normalize_name(s.data.normalize), norm);
     ck_assert(s.train.lambda == lambda);
     ck_assert_uint_eq(sw.points[i].nvalues, 4);
@@ -336,7 +336,7 @@ START_TEST(test_set_and_one_point) {
   ck_assert_int_eq(sw.base.train.epochs, 7);
   ck_assert_int_eq(sweep_point_spec(&sw, 0, &s, &e), NN_OK);
   ck_assert_int_eq(s.train.epochs, 7);
-  ck_assert_int_eq(s.model.hidden, 30);
+  ck_assert_int_eq(s.model.hidden[0], 30);
   sweep_free(&sw);
   /* set values come first in the arguments; they are not in the names */
   good(&sw, "named.yaml", "name: study\nspec: base.yaml\nset:\n  train.epochs: 7\n"
