@@ -74,6 +74,21 @@ int h5_write_attr_i64(hid_t loc, const char *name, long long v) {
   return h5_write_attr(loc, name, H5T_STD_I64LE, H5T_NATIVE_LLONG, &v);
 }
 
+int h5_write_attr_i64s(hid_t loc, const char *name, const long *v, size_t n) {
+  int rc = -1;
+  hsize_t dims[1] = {n};
+  hid_t space = -1, attr = -1;
+  if ((space = H5Screate_simple(1, dims, NULL)) < 0) goto done;
+  if ((attr = H5Acreate2(loc, name, H5T_STD_I64LE, space, H5P_DEFAULT, H5P_DEFAULT)) < 0)
+    goto done;
+  if (n > 0 && H5Awrite(attr, H5T_NATIVE_LONG, v) < 0) goto done;
+  rc = 0;
+done:
+  if (attr >= 0 && H5Aclose(attr) < 0) rc = -1;
+  if (space >= 0 && H5Sclose(space) < 0) rc = -1;
+  return rc;
+}
+
 int h5_write_attr_f64(hid_t loc, const char *name, double v) {
   return h5_write_attr(loc, name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &v);
 }

@@ -41,6 +41,8 @@ int h5_write_attr_str(hid_t loc, const char *name, const char *s);
 int h5_write_attr_i64(hid_t loc, const char *name, long long v);
 int h5_write_attr_f64(hid_t loc, const char *name, double v);
 int h5_write_attr_u32(hid_t loc, const char *name, uint32_t v);
+/* An int64 attribute of shape (n), n >= 0. */
+int h5_write_attr_i64s(hid_t loc, const char *name, const long *v, size_t n);
 
 /* A contiguous dataset of rank 0 (scalar), 1 or 2; buf may be NULL when it
  * holds no elements. */

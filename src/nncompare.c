@@ -124,7 +124,7 @@ static void add_column(table *t, column c) { t->cols[t->ncols++] = c; }
 static void add_key_column(table *t, size_t k) {
   enum spec_type type = spec_key_type(k);
   column c = {COL_KEY, k, PART_VALUE, "", "", spec_key_path(k), "", type == SPEC_INT ||
-              type == SPEC_REAL};
+              type == SPEC_REAL || type == SPEC_INT_LIST};
   snprintf(c.csv, sizeof c.csv, "%s", spec_key_path(k));
   snprintf(c.md, sizeof c.md, "%s", spec_key_path(k));
   add_column(t, c);
@@ -216,7 +216,13 @@ static void cell(const table *t, size_t row, const column *c, char *buf, char *s
   case COL_RUN: snprintf(buf, n, "%s", summary_group_name(s, row)); return;
   case COL_FILE: snprintf(buf, n, "%s", first->file); return;
   case COL_N: snprintf(buf, n, "%zu", g->used); return;
-  case COL_KEY: spec_key_text(&first->spec, c->index, buf, n); return;
+  case COL_KEY:
+    /* a key the run's optimizer does not read: missing, like a metric */
+    if (!spec_key_used(&first->spec, c->index))
+      snprintf(buf, n, "%s", t->opt->fmt == FMT_CSV ? "" : "-");
+    else
+      spec_key_text(&first->spec, c->index, buf, n);
+    return;
   case COL_METRIC: metric_cell(t, g, c, buf, spread, n); return;
   case COL_STATUS:
     /* csv: the status word, "killed" for a run that stopped running unsaved */
@@ -285,6 +291,11 @@ static int compare_groups(const void *a, const void *b) {
     } else if (type == SPEC_INT) {
       long u = spec_key_long(p, sort_by.index), v = spec_key_long(q, sort_by.index);
       c = (u > v) - (u < v);
+    } else if (type == SPEC_INT_LIST) { /* width by width, then the shorter first */
+      const long *u, *v;
+      size_t nu = spec_key_list(p, sort_by.index, &u), nv = spec_key_list(q, sort_by.index, &v);
+      for (size_t i = 0; i < nu && i < nv && !c; i++) c = (u[i] > v[i]) - (u[i] < v[i]);
+      if (!c) c = (nu > nv) - (nu < nv);
     } else {
       char u[SPEC_PATH_MAX], v[SPEC_PATH_MAX];
       spec_key_text(p, sort_by.index, u, sizeof u);

@@ -137,11 +137,19 @@ static int write_spec(const h5_wprops *p, hid_t f, const results *r, const char 
   for (size_t i = 0; i < spec_nkeys(); i++) {
     const char *key = spec_key_path(i);
     char text[SPEC_PATH_MAX + 64];
+    const long *list;
+    size_t nlist;
     int wrc;
+    if (!spec_key_used(&r->spec, i)) continue; /* as in the YAML text: its optimizer's keys only */
     switch (spec_key_type(i)) {
       case SPEC_INT: wrc = h5_write_attr_i64(dset, key, spec_key_long(&r->spec, i)); break;
       case SPEC_REAL: wrc = h5_write_attr_f64(dset, key, spec_key_double(&r->spec, i)); break;
-      default:
+      case SPEC_INT_LIST: /* one layer: an int64 scalar, as before lists; else int64 (n) */
+        nlist = spec_key_list(&r->spec, i, &list);
+        wrc = nlist == 1 ? h5_write_attr_i64(dset, key, list[0])
+                         : h5_write_attr_i64s(dset, key, list, nlist);
+        break;
+      default: /* strings, enums by name, booleans as true or false */
         spec_key_text(&r->spec, i, text, sizeof text);
         wrc = h5_write_attr_str(dset, key, text);
         break;

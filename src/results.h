@@ -6,7 +6,12 @@
  *                finished, nnrun_version, hdf5_version, gsl_version, blas,
  *                threads, host, command_line
  *   /spec        scalar string dataset: the resolved spec as YAML;
- *                attrs: every key by dotted path (int64, double or string)
+ *                attrs: every key the spec uses (spec_key_used) by dotted path:
+ *                int64, double or string (enums by name, booleans "true" or
+ *                "false"); model.hidden an int64 scalar for one layer (as in
+ *                files made before lists), an int64 array (n) for n != 1.
+ *                Readers take the spec from the YAML text only, where absent
+ *                keys are defaults (files made before a key existed).
  *   /data        attrs mean, std, train_size, dev_size, test_size, normalize,
  *                train_images, train_images_crc32, train_labels, ..._crc32,
  *                test_images, ..., test_labels, ...;

@@ -112,6 +112,7 @@ int run_spec(spec *s, const char *spec_file, char *const *overrides, size_t n, c
     if ((rc = spec_override(s, overrides[i], err))) return rc;
     if (strncmp(overrides[i], "name=", 5) == 0) named = 1;
   }
+  if ((rc = spec_check(s, err))) return rc; /* between keys: on the spec that runs */
   if (named) {
     snprintf(name, RUN_NAME_MAX, "%s", s->name);
     return NN_OK;

@@ -1,5 +1,6 @@
 /* spec.c: experiment specs.  One table of keys drives the defaults, YAML loading
- * (libyaml events), KEY=VALUE overrides, the resolved YAML text and --help.
+ * (libyaml events), KEY=VALUE overrides, the checks between keys, the resolved
+ * YAML text and --help.
  * Not here: checks that need the data (dev_size < images, batch <= train split). */
 #include "config.h"
 
@@ -22,31 +23,40 @@
 
 /* ------------------------------------------------------------ the key table */
 
-enum store { ST_STRING, ST_LONG, ST_ULONG, ST_INT, ST_DOUBLE };
+enum store { ST_STRING, ST_LONG, ST_ULONG, ST_INT, ST_DOUBLE, ST_LIST };
 enum strcheck { CK_NONE, CK_NAME, CK_PATH };
 
 struct key {
   const char *path;          /* dotted: "train.lr" */
   enum spec_type type;
   enum store store;          /* C type of the field */
-  size_t off, size;          /* field in struct spec */
-  long long min, max;        /* SPEC_INT bounds, inclusive */
+  size_t off, size;          /* field in struct spec (ST_LIST: the array of longs) */
+  size_t count_off;          /* ST_LIST: the size_t count of values */
+  const char *unit;          /* SPEC_INT_LIST: what one value is, for messages */
+  long long min, max;        /* SPEC_INT bounds, inclusive (SPEC_INT_LIST: each value's) */
   double lo;                 /* SPEC_REAL lower bound ... */
-  int lo_open;               /* ... exclusive when 1; no upper bound, finite */
+  int lo_open;               /* ... exclusive when 1; always finite */
+  int has_hi;                /* SPEC_REAL: an upper bound too ... */
+  double hi;                 /* ... hi, */
+  int hi_open;               /* exclusive when 1 */
   const char *const *names;  /* SPEC_ENUM: NULL-terminated, indexed by value */
   int nok;                   /* SPEC_ENUM: names[0 .. nok) are implemented */
   enum strcheck check;       /* SPEC_STRING: what the text must be */
+  const char *when;          /* only read when this SPEC_ENUM key ... */
+  int when_is;               /* ... has this value (NULL: always read) */
   const char *def;           /* default as text */
   const char *def_shown;     /* default as --help shows it (NULL: def) */
   const char *help;          /* one line */
 };
 
 #define AT(m) .off = offsetof(spec, m), .size = sizeof(((spec *)0)->m)
+#define LIST_MAX(k) ((k)->size / sizeof(long))  /* values an ST_LIST holds at most */
 
 static const char *const format_names[] = {"idx", "csv", NULL};
 static const char *const normalize_names[] = {"standardize", "scale", "none", NULL};
-static const char *const activation_names[] = {"sigmoid", NULL};
-static const char *const init_names[] = {"normal", NULL};
+static const char *const activation_names[] = {"sigmoid", "tanh", "relu", NULL};
+static const char *const init_names[] = {"normal", "xavier", "he", NULL};
+static const char *const optimizer_names[] = {"sgd", "momentum", "adam", NULL};
 static const char *const precision_names[] = {"float64", "float32", NULL};
 static const char *const input_names[] = {"auto", "dense", "sparse", NULL};
 
@@ -68,14 +78,16 @@ static const struct key keys[] = {
   {.path = "data.normalize", .type = SPEC_ENUM, .store = ST_INT, AT(data.normalize),
    .names = normalize_names, .nok = 3, .def = "standardize",
    .help = "pixel scaling, from the train split's statistics"},
-  {.path = "model.hidden", .type = SPEC_INT, .store = ST_LONG, AT(model.hidden[0]),
-   .min = 1, .max = 100000, .def = "300", .help = "hidden units"},
+  {.path = "model.hidden", .type = SPEC_INT_LIST, .store = ST_LIST, AT(model.hidden),
+   .count_off = offsetof(spec, model.nhidden), .unit = "layer", .min = 1, .max = 100000,
+   .def = "300",
+   .help = "hidden layers' widths: [256, 128] (or 256-128), 300 for one, [] for none"},
   {.path = "model.activation", .type = SPEC_ENUM, .store = ST_INT,
-   AT(model.activation), .names = activation_names, .nok = 1, .def = "sigmoid",
-   .help = "hidden-layer activation"},
+   AT(model.activation), .names = activation_names, .nok = 3, .def = "sigmoid",
+   .help = "activation of every hidden layer"},
   {.path = "model.init", .type = SPEC_ENUM, .store = ST_INT, AT(model.init),
-   .names = init_names, .nok = 1, .def = "normal",
-   .help = "weights ~ N(0,1), biases 0"},
+   .names = init_names, .nok = 3, .def = "normal",
+   .help = "initial weights: N(0,1), or xavier/he scaled by the layer's size; biases 0"},
   {.path = "model.precision", .type = SPEC_ENUM, .store = ST_INT,
    AT(model.precision), .names = precision_names, .nok = 2, .def = "float64",
    .help = "floating point of the weights and the whole training path"},
@@ -84,11 +96,35 @@ static const struct key keys[] = {
   {.path = "train.batch", .type = SPEC_INT, .store = ST_LONG, AT(train.batch),
    .min = 1, .max = 10000000, .def = "1000",
    .help = "examples per mini-batch (at most the train split)"},
+  {.path = "train.shuffle", .type = SPEC_BOOL, .store = ST_INT, AT(train.shuffle),
+   .def = "false",
+   .help = "a new order of the train split every epoch, drawn from (seed, epoch)"},
   {.path = "train.lr", .type = SPEC_REAL, .store = ST_DOUBLE, AT(train.lr),
    .lo = 0, .lo_open = 1, .def = "5", .help = "learning rate"},
   {.path = "train.lambda", .type = SPEC_REAL, .store = ST_DOUBLE, AT(train.lambda),
    .lo = 0, .lo_open = 0, .def = "0.0001",
    .help = "L2 penalty on the weights; 0 = unregularized"},
+  {.path = "train.optimizer", .type = SPEC_ENUM, .store = ST_INT, AT(train.optimizer),
+   .names = optimizer_names, .nok = 3, .def = "sgd",
+   .help = "update rule: plain SGD, SGD with momentum, or Adam"},
+  {.path = "train.momentum", .type = SPEC_REAL, .store = ST_DOUBLE, AT(train.momentum),
+   .lo = 0, .has_hi = 1, .hi = 1, .hi_open = 1, .when = "train.optimizer",
+   .when_is = SPEC_OPT_MOMENTUM, .def = "0.9",
+   .help = "velocity decay (optimizer momentum only)"},
+  {.path = "train.nesterov", .type = SPEC_BOOL, .store = ST_INT, AT(train.nesterov),
+   .when = "train.optimizer", .when_is = SPEC_OPT_MOMENTUM, .def = "false",
+   .help = "Nesterov's look-ahead gradient (optimizer momentum only)"},
+  {.path = "train.beta1", .type = SPEC_REAL, .store = ST_DOUBLE, AT(train.beta1),
+   .lo = 0, .has_hi = 1, .hi = 1, .hi_open = 1, .when = "train.optimizer",
+   .when_is = SPEC_OPT_ADAM, .def = "0.9",
+   .help = "decay of the gradient's running mean (optimizer adam only)"},
+  {.path = "train.beta2", .type = SPEC_REAL, .store = ST_DOUBLE, AT(train.beta2),
+   .lo = 0, .has_hi = 1, .hi = 1, .hi_open = 1, .when = "train.optimizer",
+   .when_is = SPEC_OPT_ADAM, .def = "0.999",
+   .help = "decay of the squared gradient's running mean (optimizer adam only)"},
+  {.path = "train.epsilon", .type = SPEC_REAL, .store = ST_DOUBLE, AT(train.epsilon),
+   .lo = 0, .lo_open = 1, .when = "train.optimizer", .when_is = SPEC_OPT_ADAM,
+   .def = "1e-08", .help = "added to Adam's denominator (optimizer adam only)"},
   {.path = "train.threads", .type = SPEC_INT, .store = ST_LONG, AT(train.threads),
    .min = 0, .max = 1024, .def = "0",
    .help = "BLAS threads; 0 = all cores (results reproducible per count)"},
@@ -102,6 +138,8 @@ static const struct key keys[] = {
 #define NKEYS (sizeof keys / sizeof keys[0])
 _Static_assert(NKEYS == SPEC_NKEYS, "SPEC_NKEYS must count the key table");
 _Static_assert(sizeof(unsigned long) >= 4, "seed needs 32 bits");
+_Static_assert(sizeof(((spec *)0)->model.hidden) == SPEC_HIDDEN_MAX * sizeof(long),
+               "model.hidden is an array of longs");
 
 #define NAME_LEN_MAX 100                /* characters of a plain name */
 #define DEFAULT_LABEL "default"         /* spec.file before any load */
@@ -210,9 +248,18 @@ static void expected(const struct key *k, int finite, char *buf, size_t n) {
   case SPEC_INT:
     snprintf(buf, n, "an integer from %lld to %lld", k->min, k->max);
     break;
+  case SPEC_INT_LIST:
+    snprintf(buf, n, "an integer from %lld to %lld or a list of at most %zu of them",
+             k->min, k->max, LIST_MAX(k));
+    break;
   case SPEC_REAL:
-    snprintf(buf, n, "a %snumber %s %.17g", finite ? "finite " : "",
-             k->lo_open ? ">" : ">=", k->lo);
+    o = (size_t)snprintf(buf, n, "a %snumber %s %.17g", finite ? "finite " : "",
+                         k->lo_open ? ">" : ">=", k->lo);
+    if (k->has_hi)
+      snprintf(buf + o, o < n ? n - o : 0, " and %s %.17g", k->hi_open ? "<" : "<=", k->hi);
+    break;
+  case SPEC_BOOL:
+    snprintf(buf, n, "true or false");
     break;
   case SPEC_STRING:
     snprintf(buf, n, "%s", k->check == CK_NAME ? name_rule : "a non-empty path");
@@ -264,6 +311,75 @@ static int parse_real(const char *t, size_t len, double *out) {
   return end == t + len;
 }
 
+/* Whether t (len bytes; plain: a plain YAML scalar) is one value of list key
+ * k; stores it in *w. */
+static int list_value(const struct key *k, const char *t, size_t len, int plain, long *w) {
+  long long v;
+  if ((plain && is_yaml_null(t, len)) || !parse_int(t, len, &v) || v < k->min || v > k->max)
+    return 0;
+  *w = (long)v;
+  return 1;
+}
+
+/* "layer 2: expected an integer from 1 to 100000, got GOT" into why. */
+static void list_value_why(const struct key *k, size_t index, const char *got, char *why,
+                           size_t n) {
+  snprintf(why, n, "%s %zu: expected an integer from %lld to %lld, got %s", k->unit, index,
+           k->min, k->max, got);
+}
+
+/* "expected at most 8 layers, got 9" into why. */
+static void list_long_why(const struct key *k, size_t count, char *why, size_t n) {
+  snprintf(why, n, "expected at most %zu %ss, got %zu", LIST_MAX(k), k->unit, count);
+}
+
+/* Stores the values w[0 .. nw) of list key k in s; the rest of the array is 0. */
+static void list_store(spec *s, const struct key *k, const long *w, size_t nw) {
+  long *field = (long *)(void *)((char *)s + k->off);
+  memset(field, 0, k->size);
+  memcpy(field, w, nw * sizeof *w);
+  *(size_t *)(void *)((char *)s + k->count_off) = nw;
+}
+
+/* The short form of a list, "256-128": whether t (len bytes) looks like one
+ * (digits and '-', a digit first, a '-' somewhere). */
+static int is_dashed_list(const char *t, size_t len) {
+  if (len < 2 || t[0] < '0' || t[0] > '9' || !memchr(t, '-', len)) return 0;
+  for (size_t i = 0; i < len; i++)
+    if ((t[i] < '0' || t[i] > '9') && t[i] != '-') return 0;
+  return 1;
+}
+
+/* Reads the short form t (len bytes, is_dashed_list) as the values of list key
+ * k into w[0 .. *nw); 0, or -1 with why. */
+static int dashed_list(const struct key *k, const char *t, size_t len, long *w, size_t *nw,
+                       char *why, size_t n) {
+  size_t count = 1;
+  char got[SHOW_BUF];
+  for (size_t i = 0; i < len; i++) count += t[i] == '-';
+  if (count > LIST_MAX(k)) {
+    list_long_why(k, count, why, n);
+    return -1;
+  }
+  *nw = 0;
+  for (const char *p = t, *end = t + len; p <= end; p++) {
+    const char *q = memchr(p, '-', (size_t)(end - p));
+    size_t pl = q ? (size_t)(q - p) : (size_t)(end - p);
+    if (!list_value(k, p, pl, 1, &w[*nw])) {
+      show(p, pl, 1, got, sizeof got);
+      list_value_why(k, *nw + 1, got, why, n);
+      return -1;
+    }
+    (*nw)++;
+    if (!q) break;
+    p = q;
+  }
+  return 0;
+}
+
+static int flow_list(const struct key *k, const char *t, size_t len, long *w, size_t *nw,
+                     char *why, size_t n);
+
 /* Parses t (len bytes, NUL-terminated; plain says a plain YAML scalar) as the
  * value of key i and stores it in s.  On failure writes "expected ..., got ..."
  * into why and returns -1. */
@@ -277,6 +393,35 @@ static int key_set(spec *s, size_t i, const char *t, size_t len, int plain,
   double d;
 
   switch (k->type) {
+  case SPEC_INT_LIST: {
+    long w[SPEC_HIDDEN_MAX];
+    size_t nw = 0;
+    int rc = 0;
+    if (LIST_MAX(k) > SPEC_HIDDEN_MAX) break;  /* a table entry this code cannot hold */
+    if (plain && len > 0 && t[0] == '[') {   /* an override's "[256, 128]" */
+      rc = flow_list(k, t, len, w, &nw, why, n);
+      if (rc == 1) break;                    /* not a list of scalars: the general message */
+    } else if (list_value(k, t, len, plain, &w[0])) {
+      nw = 1;
+    } else if (is_dashed_list(t, len)) {
+      rc = dashed_list(k, t, len, w, &nw, why, n);
+    } else {
+      break;
+    }
+    if (rc) return -1;
+    list_store(s, k, w, nw);
+    return 0;
+  }
+  case SPEC_BOOL:
+    if (len == 4 && memcmp(t, "true", 4) == 0) {
+      *(int *)(void *)field = 1;
+      return 0;
+    }
+    if (len == 5 && memcmp(t, "false", 5) == 0) {
+      *(int *)(void *)field = 0;
+      return 0;
+    }
+    break;
   case SPEC_INT:
     if (!null && parse_int(t, len, &v) && v >= k->min && v <= k->max) {
       if (k->store == ST_ULONG)
@@ -292,7 +437,8 @@ static int key_set(spec *s, size_t i, const char *t, size_t len, int plain,
     } else if (!null && parse_real(t, len, &d)) {
       if (!isfinite(d)) {
         finite = 1;
-      } else if (k->lo_open ? d > k->lo : d >= k->lo) {
+      } else if ((k->lo_open ? d > k->lo : d >= k->lo) &&
+                 (!k->has_hi || (k->hi_open ? d < k->hi : d <= k->hi))) {
         *(double *)(void *)field = d;
         return 0;
       }
@@ -421,7 +567,6 @@ void spec_defaults(spec *s) {
     key_set(s, i, keys[i].def, strlen(keys[i].def), 0, why, sizeof why);
     s->origin[i].kind = SPEC_FROM_DEFAULT;
   }
-  s->model.nhidden = 1; /* TEMP */
   snprintf(s->file, sizeof s->file, "%s", DEFAULT_LABEL);
 }
 
@@ -498,10 +643,9 @@ static int ld_next(struct loader *ld) {
   return NN_OK;
 }
 
-/* Refuses aliases, anchors and tags on the current (node) event; key names the
- * value for messages (may be NULL). */
-static int ld_check_node(struct loader *ld, const char *key) {
-  const yaml_event_t *ev = &ld->ev;
+/* What is wrong with node event ev for a spec (an alias, an anchor or a tag)
+ * into why; 0 when nothing. */
+static int node_problem(const yaml_event_t *ev, char *why, size_t n) {
   const yaml_char_t *anchor = NULL, *tag = NULL;
   switch (ev->type) {
   case YAML_ALIAS_EVENT: anchor = ev->data.alias.anchor; break;
@@ -516,16 +660,26 @@ static int ld_check_node(struct loader *ld, const char *key) {
     break;
   default: break;
   }
-  if (anchor || ev->type == YAML_ALIAS_EVENT)
-    return ld_error(ld, ev_line(ev), ev_col(ev), key,
-                    "anchors and aliases are not supported in specs");
+  if (anchor || ev->type == YAML_ALIAS_EVENT) {
+    snprintf(why, n, "anchors and aliases are not supported in specs");
+    return 1;
+  }
   if (tag) {
     const char *t = (const char *)tag, *std = "tag:yaml.org,2002:";
     int isstd = strncmp(t, std, strlen(std)) == 0;
-    return ld_error(ld, ev_line(ev), ev_col(ev), key,
-                    "tags are not supported in specs, got %s%s", isstd ? "!!" : "",
-                    isstd ? t + strlen(std) : t);
+    snprintf(why, n, "tags are not supported in specs, got %s%s", isstd ? "!!" : "",
+             isstd ? t + strlen(std) : t);
+    return 1;
   }
+  return 0;
+}
+
+/* Refuses aliases, anchors and tags on the current (node) event; key names the
+ * value for messages (may be NULL). */
+static int ld_check_node(struct loader *ld, const char *key) {
+  char why[256];
+  if (node_problem(&ld->ev, why, sizeof why))
+    return ld_error(ld, ev_line(&ld->ev), ev_col(&ld->ev), key, "%s", why);
   return NN_OK;
 }
 
@@ -550,6 +704,86 @@ static int ld_is_null(const struct loader *ld) {
          is_yaml_null((const char *)ev->data.scalar.value, ev->data.scalar.length);
 }
 
+/* Reads the items of a sequence (the current event is its start) as the
+ * values of list key k into w[0 .. *nw).  Returns 0; -1 with why and the
+ * place (*line, *col) of the bad item, or of the list when it is too long; or
+ * an nn status when the YAML fails. */
+static int ld_list(struct loader *ld, const struct key *k, long *w, size_t *nw, char *why,
+                   size_t n, int *line, int *col) {
+  const int sl = ev_line(&ld->ev), sc = ev_col(&ld->ev);
+  char got[SHOW_BUF];
+  size_t count = 0;
+  int rc;
+  *nw = 0;
+  for (;;) {
+    if ((rc = ld_next(ld))) return rc;
+    const yaml_event_t *ev = &ld->ev;
+    if (ev->type == YAML_SEQUENCE_END_EVENT) break;
+    count++;
+    *line = ev_line(ev);
+    *col = ev_col(ev);
+    if (node_problem(ev, why, n)) return -1;
+    long v = 0;
+    if (ev->type != YAML_SCALAR_EVENT ||
+        !list_value(k, (const char *)ev->data.scalar.value, ev->data.scalar.length,
+                    ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE, &v)) {
+      ld_show(ld, got, sizeof got);
+      list_value_why(k, count, got, why, n);
+      return -1;
+    }
+    if (count <= LIST_MAX(k) && count <= SPEC_HIDDEN_MAX) w[count - 1] = v;
+  }
+  if (count > LIST_MAX(k)) {
+    *line = sl;
+    *col = sc;
+    list_long_why(k, count, why, n);
+    return -1;
+  }
+  *nw = count;
+  return 0;
+}
+
+static int ld_syntax(struct loader *ld);
+
+/* An override's value t (len bytes, starting with '[') as the values of list
+ * key k, read as a YAML flow sequence: 0 with them in w[0 .. *nw); -1 with
+ * why for a bad item or a long list; 1 when t is no sequence of scalars (the
+ * caller says what it expected). */
+static int flow_list(const struct key *k, const char *t, size_t len, long *w, size_t *nw,
+                     char *why, size_t n) {
+  struct loader *ld = calloc(1, sizeof *ld);
+  nn_error scratch;  /* YAML errors: t is then no list, whatever the reason */
+  int rc = 1, line, col;
+  if (!ld) return 1;
+  ld->label = "value";
+  ld->text = t;
+  ld->len = len;
+  ld->err = &scratch;
+  for (int pass = 0; pass < 2; pass++) {
+    if (!yaml_parser_initialize(&ld->parser)) break;
+    yaml_parser_set_input_string(&ld->parser, (const unsigned char *)t, len);
+    if (pass == 0) {  /* syntax first: a broken sequence is no list at all */
+      rc = ld_syntax(ld) ? 1 : 0;
+    } else if (ld_next(ld) || ld_next(ld) || ld_next(ld) ||
+               ld->ev.type != YAML_SEQUENCE_START_EVENT) {
+      rc = 1;  /* stream start, document start, then the node */
+    } else if (node_problem(&ld->ev, why, n)) {
+      rc = -1;
+    } else {
+      rc = ld_list(ld, k, w, nw, why, n, &line, &col);
+      if (rc > 0) rc = 1;
+      /* the document must end there: a second node is a syntax error */
+      if (rc == 0 && (ld_next(ld) || ld->ev.type != YAML_DOCUMENT_END_EVENT)) rc = 1;
+    }
+    if (ld->have_ev) yaml_event_delete(&ld->ev);
+    ld->have_ev = 0;
+    yaml_parser_delete(&ld->parser);
+    if (rc) break;
+  }
+  free(ld);
+  return rc;
+}
+
 /* Reads the value of key i (its key event just passed) into the spec. */
 static int ld_value(struct loader *ld, size_t i) {
   const char *path = keys[i].path;
@@ -558,6 +792,20 @@ static int ld_value(struct loader *ld, size_t i) {
   if (rc) return rc;
   if ((rc = ld_check_node(ld, path))) return rc;
   const yaml_event_t *ev = &ld->ev;
+  if (keys[i].type == SPEC_INT_LIST && ev->type == YAML_SEQUENCE_START_EVENT) {
+    long w[SPEC_HIDDEN_MAX];
+    size_t nw = 0;
+    int line = ev_line(ev), col = ev_col(ev), bad_line = line, bad_col = col;
+    rc = ld_list(ld, &keys[i], w, &nw, why, sizeof why, &bad_line, &bad_col);
+    if (rc < 0) return ld_error(ld, bad_line, bad_col, path, "%s", why);
+    if (rc) return rc;
+    list_store(ld->s, &keys[i], w, nw);
+    spec_origin *o = &ld->s->origin[i];
+    o->kind = SPEC_FROM_FILE;
+    o->line = line;
+    o->col = col;
+    return NN_OK;
+  }
   if (ev->type != YAML_SCALAR_EVENT) {
     expected(&keys[i], 0, what, sizeof what);
     ld_show(ld, got, sizeof got);
@@ -892,6 +1140,21 @@ static int emit_scalar(yaml_emitter_t *em, const char *t, yaml_scalar_style_t st
   return yaml_emitter_emit(em, &ev);
 }
 
+/* A flow sequence "[256, 128]" of n integers. */
+static int emit_list(yaml_emitter_t *em, const long *v, size_t n) {
+  yaml_event_t ev;
+  char t[32];
+  if (!yaml_sequence_start_event_initialize(&ev, NULL, NULL, 1, YAML_FLOW_SEQUENCE_STYLE) ||
+      !yaml_emitter_emit(em, &ev))
+    return 0;
+  for (size_t i = 0; i < n; i++) {
+    snprintf(t, sizeof t, "%ld", v[i]);
+    if (!emit_scalar(em, t, YAML_PLAIN_SCALAR_STYLE)) return 0;
+  }
+  if (!yaml_sequence_end_event_initialize(&ev)) return 0;
+  return yaml_emitter_emit(em, &ev);
+}
+
 static int emit_mapping(yaml_emitter_t *em, int start) {
   yaml_event_t ev;
   if (start ? !yaml_mapping_start_event_initialize(&ev, NULL, NULL, 1,
@@ -915,18 +1178,25 @@ static int emit_spec(yaml_emitter_t *em, const spec *s) {
   for (size_t i = 0; i < NKEYS; i++) {
     const char *path = keys[i].path, *last = last_part(path);
     size_t sl = last == path ? 0 : (size_t)(last - path - 1);
+    if (!spec_key_used(s, i)) continue;  /* inert: its default, left out */
     if (strlen(sec) != sl || strncmp(sec, path, sl) != 0) {
       if (sec[0] && !emit_mapping(em, 0)) return 0;
       snprintf(sec, sizeof sec, "%.*s", (int)sl, path);
       if (sl && (!emit_scalar(em, sec, YAML_ANY_SCALAR_STYLE) || !emit_mapping(em, 1)))
         return 0;
     }
+    if (!emit_scalar(em, last, YAML_ANY_SCALAR_STYLE)) return 0;
+    const long *list;
+    size_t nlist = keys[i].type == SPEC_INT_LIST ? spec_key_list(s, i, &list) : 1;
+    if (nlist != 1) {  /* one layer stays a plain number, as before lists existed */
+      if (!emit_list(em, list, nlist)) return 0;
+      continue;
+    }
     spec_key_text(s, i, text, sizeof text);
     yaml_scalar_style_t style = keys[i].type == SPEC_STRING && needs_quotes(text)
                                     ? YAML_DOUBLE_QUOTED_SCALAR_STYLE
                                     : YAML_ANY_SCALAR_STYLE;
-    if (!emit_scalar(em, last, YAML_ANY_SCALAR_STYLE) || !emit_scalar(em, text, style))
-      return 0;
+    if (!emit_scalar(em, text, style)) return 0;
   }
   if (sec[0] && !emit_mapping(em, 0)) return 0;
   if (!emit_mapping(em, 0)) return 0;
@@ -991,6 +1261,16 @@ void spec_key_text(const spec *s, size_t i, char *buf, size_t n) {
   switch (k->type) {
   case SPEC_STRING: snprintf(buf, n, "%s", field); break;
   case SPEC_INT: snprintf(buf, n, "%ld", spec_key_long(s, i)); break;
+  case SPEC_BOOL: snprintf(buf, n, "%s", spec_key_long(s, i) ? "true" : "false"); break;
+  case SPEC_INT_LIST: {
+    const long *v;
+    size_t count = spec_key_list(s, i, &v), o = 0;
+    buf[0] = '\0';
+    if (count == 0) snprintf(buf, n, "[]");
+    for (size_t j = 0; j < count; j++)
+      o += (size_t)snprintf(buf + o, o < n ? n - o : 0, "%s%ld", j ? "-" : "", v[j]);
+    break;
+  }
   case SPEC_REAL: real_text(*(const double *)(const void *)field, buf, n); break;
   case SPEC_ENUM: {
     int v = *(const int *)(const void *)field;
@@ -1011,9 +1291,59 @@ long spec_key_long(const spec *s, size_t i) {
   case ST_ULONG: return (long)*(const unsigned long *)field;
   case ST_INT: return *(const int *)field;
   case ST_DOUBLE: return (long)*(const double *)field;
+  case ST_LIST: {
+    const long *v;
+    return spec_key_list(s, i, &v) == 1 ? v[0] : 0;
+  }
   case ST_STRING: break;
   }
   return 0;
+}
+
+size_t spec_key_list(const spec *s, size_t i, const long **values) {
+  const struct key *k = key_at(i);
+  if (!k || k->store != ST_LIST) {
+    *values = NULL;
+    return 0;
+  }
+  *values = (const long *)(const void *)((const char *)s + k->off);
+  size_t count = *(const size_t *)(const void *)((const char *)s + k->count_off);
+  return count < LIST_MAX(k) ? count : LIST_MAX(k);
+}
+
+int spec_key_used(const spec *s, size_t i) {
+  const struct key *k = key_at(i);
+  if (!k || !k->when) return k != NULL;
+  int w = key_find(k->when, strlen(k->when));
+  return w >= 0 && spec_key_long(s, (size_t)w) == k->when_is;
+}
+
+int spec_check_key(const spec *s, size_t *key, char *why, size_t n) {
+  for (size_t i = 0; i < NKEYS; i++) {
+    const struct key *k = &keys[i];
+    if (!k->when || s->origin[i].kind == SPEC_FROM_DEFAULT || spec_key_used(s, i)) continue;
+    int w = key_find(k->when, strlen(k->when));
+    char now[64];
+    spec_key_text(s, (size_t)w, now, sizeof now);
+    snprintf(why, n, "only used when %s is %s, but %s is %s", k->when,
+             keys[w].names[k->when_is], k->when, now);
+    *key = i;
+    return -1;
+  }
+  return 0;
+}
+
+int spec_check(const spec *s, nn_error *err) {
+  size_t i;
+  char why[256], where[SPEC_PATH_MAX + 64], because[SPEC_PATH_MAX + 64];
+  if (spec_check_key(s, &i, why, sizeof why) == 0) return NN_OK;
+  int w = key_find(keys[i].when, strlen(keys[i].when));
+  spec_where(s, keys[i].path, where, sizeof where);
+  if (s->origin[w].kind == SPEC_FROM_DEFAULT)
+    snprintf(because, sizeof because, "the default");
+  else
+    spec_where(s, keys[w].path, because, sizeof because);
+  return nn_error_set(err, NN_BADINPUT, "%s: %s: %s (%s)", where, keys[i].path, why, because);
 }
 
 double spec_key_double(const spec *s, size_t i) {
@@ -1028,7 +1358,15 @@ static void range_text(const struct key *k, char *buf, size_t n) {
   size_t o = 0;
   switch (k->type) {
   case SPEC_INT: snprintf(buf, n, "%lld..%lld", k->min, k->max); break;
-  case SPEC_REAL: snprintf(buf, n, "%s %.17g", k->lo_open ? ">" : ">=", k->lo); break;
+  case SPEC_REAL:
+    o = (size_t)snprintf(buf, n, "%s %.17g", k->lo_open ? ">" : ">=", k->lo);
+    if (k->has_hi)
+      snprintf(buf + o, o < n ? n - o : 0, ", %s %.17g", k->hi_open ? "<" : "<=", k->hi);
+    break;
+  case SPEC_INT_LIST:
+    snprintf(buf, n, "0..%zu of %lld..%lld", LIST_MAX(k), k->min, k->max);
+    break;
+  case SPEC_BOOL: snprintf(buf, n, "true|false"); break;
   case SPEC_STRING:
     snprintf(buf, n, "%s", k->check == CK_NAME ? "plain file name" : "non-empty path");
     break;
@@ -1047,6 +1385,8 @@ static const char *type_name(enum spec_type t) {
   case SPEC_REAL: return "real";
   case SPEC_STRING: return "string";
   case SPEC_ENUM: return "choice";
+  case SPEC_INT_LIST: return "int list";
+  case SPEC_BOOL: return "bool";
   }
   return "?";
 }

@@ -19,15 +19,18 @@
 
 enum spec_format { SPEC_FORMAT_IDX, SPEC_FORMAT_CSV };
 enum spec_normalize { SPEC_NORM_STANDARDIZE, SPEC_NORM_SCALE, SPEC_NORM_NONE };
-#define SPEC_HIDDEN_MAX 8            /* hidden layers at most */
 enum spec_activation { SPEC_ACT_SIGMOID, SPEC_ACT_TANH, SPEC_ACT_RELU };
 enum spec_init { SPEC_INIT_NORMAL, SPEC_INIT_XAVIER, SPEC_INIT_HE };
-enum spec_optimizer { SPEC_OPT_SGD, SPEC_OPT_MOMENTUM, SPEC_OPT_ADAM };
 enum spec_precision { SPEC_PREC_FLOAT64, SPEC_PREC_FLOAT32 };
 enum spec_input { SPEC_INPUT_AUTO, SPEC_INPUT_DENSE, SPEC_INPUT_SPARSE };
+enum spec_optimizer { SPEC_OPT_SGD, SPEC_OPT_MOMENTUM, SPEC_OPT_ADAM };
 
-/* Value types of the table; an ENUM is stored as an int index into its names. */
-enum spec_type { SPEC_INT, SPEC_REAL, SPEC_STRING, SPEC_ENUM };
+#define SPEC_HIDDEN_MAX 8            /* hidden layers at most */
+
+/* Value types of the table; an ENUM is stored as an int index into its names,
+ * a BOOL as an int 0 or 1 (YAML true or false, nothing else), an INT_LIST as
+ * an array of longs and its count (model.hidden). */
+enum spec_type { SPEC_INT, SPEC_REAL, SPEC_STRING, SPEC_ENUM, SPEC_INT_LIST, SPEC_BOOL };
 
 /* Where a key's value came from. */
 typedef struct spec_origin {
@@ -36,7 +39,7 @@ typedef struct spec_origin {
   char text[SPEC_NAME_MAX];   /* SPEC_FROM_OVERRIDE: the KEY=VALUE argument (truncated) */
 } spec_origin;
 
-#define SPEC_NKEYS 17  /* entries in the key table */
+#define SPEC_NKEYS 24  /* entries in the key table */
 
 typedef struct spec {
   char name[SPEC_NAME_MAX];  /* plain file name: [A-Za-z0-9_.+-], not starting with '.' or '-' */
@@ -48,9 +51,10 @@ typedef struct spec {
     int normalize;           /* enum spec_normalize */
   } data;
   struct {
-    long hidden[SPEC_HIDDEN_MAX]; /* TEMP */
-    size_t nhidden;
-    int activation;          /* enum spec_activation */
+    long hidden[SPEC_HIDDEN_MAX]; /* widths of the hidden layers, each 1..100000; */
+    size_t nhidden;          /* 0 .. SPEC_HIDDEN_MAX of them (0: softmax regression);
+                              * entries from nhidden on are 0 */
+    int activation;          /* enum spec_activation, of every hidden layer */
     int init;                /* enum spec_init */
     int precision;           /* enum spec_precision */
   } model;
@@ -59,9 +63,14 @@ typedef struct spec {
     long batch;              /* >= 1; <= train split checked against the data */
     double lr;               /* > 0 */
     double lambda;           /* >= 0 */
+    int optimizer;           /* enum spec_optimizer */
+    double momentum;         /* [0, 1); read by SPEC_OPT_MOMENTUM only */
+    int nesterov;            /* 0 or 1; read by SPEC_OPT_MOMENTUM only */
+    double beta1, beta2;     /* [0, 1); read by SPEC_OPT_ADAM only */
+    double epsilon;          /* > 0; read by SPEC_OPT_ADAM only */
+    int shuffle;             /* 0 or 1: a new order of the train split every epoch */
     long threads;            /* >= 0; 0 = all cores */
     int input;               /* enum spec_input: how the first layer reads the pixels */
-    int optimizer; double momentum; int nesterov; double beta1, beta2, epsilon; int shuffle; /* TEMP */
   } train;
   struct {
     char dir[SPEC_PATH_MAX];
@@ -82,12 +91,35 @@ int spec_load_file(spec *s, const char *path, nn_error *err);
 int spec_load_string(spec *s, const char *yaml, size_t len, const char *label,
                      nn_error *err);
 
-/* Applies one "dotted.key=value" override (value parsed as a YAML scalar), with
- * the same checks as the file.  Errors name the argument. */
+/* Applies one "dotted.key=value" override (value parsed as a YAML scalar, or
+ * for model.hidden also as a flow sequence "[256, 128]"), with the same checks
+ * as the file.  Errors name the argument. */
 int spec_override(spec *s, const char *assignment, nn_error *err);
 
-/* The resolved spec as YAML text, every key, in table order; malloc'd, caller
- * frees; NULL when out of memory.  spec_load_string() of it gives back s. */
+/* The checks between keys, made on the whole spec once its overrides are
+ * applied (loading and spec_override never make them, so that an override
+ * may complete a file): a key that only one optimizer reads (train.momentum
+ * and train.nesterov: momentum; train.beta1, beta2, epsilon: adam) may not be
+ * set, in the file or by an override, when train.optimizer is another one.
+ * Defaults are never an error.  NN_OK, or NN_BADINPUT with
+ * "WHERE: KEY: only used when train.optimizer is X, but train.optimizer is Y
+ * (WHERE)". */
+int spec_check(const spec *s, nn_error *err);
+
+/* The same check for callers that place the message themselves: 0, or -1
+ * with the offending key's index in *key and "only used when ..., but
+ * train.optimizer is Y" in why. */
+int spec_check_key(const spec *s, size_t *key, char *why, size_t n);
+
+/* Whether key i means anything in s: 0 for a key that s's optimizer does not
+ * read (it then holds its default).  spec_to_yaml() and the results file's
+ * attributes leave such keys out. */
+int spec_key_used(const spec *s, size_t i);
+
+/* The resolved spec as YAML text, every key that s uses (spec_key_used), in
+ * table order; malloc'd, caller frees; NULL when out of memory.
+ * spec_load_string() of it gives back s.  model.hidden is a plain number for
+ * one layer (as before lists existed) and a flow sequence otherwise. */
 char *spec_to_yaml(const spec *s);
 
 /* Writes "FILE:LINE:COL" / "command line 'k=v'" / "FILE (default)" for key into buf. */
@@ -99,10 +131,18 @@ const char *spec_key_path(size_t i);      /* "train.lr" */
 enum spec_type spec_key_type(size_t i);
 const char *spec_key_help(size_t i);      /* one line */
 /* Value of key i in s: as text (enums by name, reals with %.17g then trimmed
- * to the shortest form that reads back equal); as numbers for INT/REAL/ENUM. */
+ * to the shortest form that reads back equal, booleans true or false); as
+ * numbers for INT/REAL/ENUM/BOOL.  The canonical text of an INT_LIST is the
+ * number for one layer ("300", as before lists existed), the widths joined by
+ * '-' for several ("256-128": a run name needs no escape) and "[]" for none;
+ * each form reads back (as an override value, or in a file) to the same list. */
 void spec_key_text(const spec *s, size_t i, char *buf, size_t n);
-long spec_key_long(const spec *s, size_t i);    /* SPEC_INT (seed included), SPEC_ENUM index */
+/* SPEC_INT (seed included), SPEC_ENUM index, SPEC_BOOL 0/1; SPEC_INT_LIST: the
+ * width of a single layer, 0 for any other count (see spec_key_list). */
+long spec_key_long(const spec *s, size_t i);
 double spec_key_double(const spec *s, size_t i);/* SPEC_REAL */
+/* SPEC_INT_LIST: the number of values, and *values pointing at them in s. */
+size_t spec_key_list(const spec *s, size_t i, const long **values);
 
 /* Prints the key table (path, type, default, bounds, help) for --help. */
 void spec_print_keys(FILE *f);

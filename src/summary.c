@@ -510,7 +510,7 @@ void summary_legend(const summary *s, size_t g, char *buf, size_t n) {
   const spec *sp = &s->runs[s->groups[g].run[0]].spec;
   size_t o = 0;
   for (size_t k = 0; k < spec_nkeys() && o < n; k++) {
-    if (!summary_key_differs(s, k)) continue;
+    if (!summary_key_differs(s, k) || !spec_key_used(sp, k)) continue;
     char text[SPEC_PATH_MAX];
     spec_key_text(sp, k, text, sizeof text);
     int name_key = strcmp(spec_key_path(k), "name") == 0;

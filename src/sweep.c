@@ -63,6 +63,7 @@ struct ctx {
   int where_line[SPEC_NKEYS], where_col[SPEC_NKEYS];  /* ... and where */
   struct dim dims[SPEC_NKEYS + 2];
   size_t ndims;
+  int spec_line, spec_col;             /* the spec: value, for the base spec's problems */
 };
 
 /* ------------------------------------------------------------ errors */
@@ -474,6 +475,85 @@ static long add_value(struct ctx *c, size_t i, const char *text, size_t len, int
   return (long)sw->nvalues++;
 }
 
+/* Appends node n to the growing text *t (length *len) as YAML flow text:
+ * plain scalars of A-Za-z0-9._+~- as they are, other scalars double-quoted,
+ * lists in brackets, mappings in braces; so that the spec reads the same
+ * value (or names the same problem) as the file's.  0, or -1 out of memory. */
+static int flow_text(struct ctx *c, yaml_node_t *n, char **t, size_t *len) {
+  size_t need = *len + 8 + (is_scalar(n) ? 4 * slen(n) : 0);
+  char *p = realloc(*t, need);
+  if (!p) return -1;
+  *t = p;
+  if (is_scalar(n)) {
+    const unsigned char *v = n->data.scalar.value;
+    int bare = is_plain(n) && slen(n) > 0;
+    for (size_t i = 0; i < slen(n) && bare; i++)
+      bare = (v[i] >= 'A' && v[i] <= 'Z') || (v[i] >= 'a' && v[i] <= 'z') ||
+             (v[i] >= '0' && v[i] <= '9') || (v[i] && strchr("._+~-", v[i]) != NULL);
+    if (!bare) p[(*len)++] = '"';
+    for (size_t i = 0; i < slen(n); i++) {
+      if (v[i] == '"' || v[i] == '\\') p[(*len)++] = '\\';
+      if (v[i] < 0x20 || v[i] == 0x7f)
+        *len += (size_t)sprintf(p + *len, "\\x%02x", v[i]);
+      else
+        p[(*len)++] = (char)v[i];
+    }
+    if (!bare) p[(*len)++] = '"';
+    p[*len] = '\0';
+    return 0;
+  }
+  const int seq = n->type == YAML_SEQUENCE_NODE;
+  p[(*len)++] = seq ? '[' : '{';
+  if (seq) {
+    for (yaml_node_item_t *it = n->data.sequence.items.start; it < n->data.sequence.items.top;
+         it++) {
+      if (it > n->data.sequence.items.start) (*t)[(*len)++] = ',', (*t)[(*len)++] = ' ';
+      if (flow_text(c, node(c, *it), t, len)) return -1;
+      if (!(p = realloc(*t, *len + 8))) return -1;
+      *t = p;
+    }
+  } else {
+    for (yaml_node_pair_t *q = n->data.mapping.pairs.start; q < n->data.mapping.pairs.top;
+         q++) {
+      if (q > n->data.mapping.pairs.start) (*t)[(*len)++] = ',', (*t)[(*len)++] = ' ';
+      if (flow_text(c, node(c, q->key), t, len)) return -1;
+      if (!(p = realloc(*t, *len + 8))) return -1;
+      *t = p;
+      (*t)[(*len)++] = ':', (*t)[(*len)++] = ' ';
+      if (flow_text(c, node(c, q->value), t, len)) return -1;
+      if (!(p = realloc(*t, *len + 8))) return -1;
+      *t = p;
+    }
+  }
+  (*t)[(*len)++] = seq ? ']' : '}';
+  (*t)[*len] = '\0';
+  return 0;
+}
+
+/* Whether node v can be one value of spec key i: a scalar, or a list for a
+ * list key (model.hidden: [256, 128]). */
+static int one_value(size_t i, const yaml_node_t *v) {
+  return is_scalar(v) || (v->type == YAML_SEQUENCE_NODE && spec_key_type(i) == SPEC_INT_LIST);
+}
+
+/* Adds node v (one_value) as a value of key i, like add_value.  A list goes
+ * to the spec as flow text; so does a quoted scalar of a list key that would
+ * read as one ("[1]" is text there, as in a spec file). */
+static long add_node(struct ctx *c, size_t i, yaml_node_t *v, int keep) {
+  if (is_scalar(v) && !(spec_key_type(i) == SPEC_INT_LIST && !is_plain(v) && slen(v) > 0 &&
+                        stext(v)[0] == '['))
+    return add_value(c, i, stext(v), slen(v), nline(v), ncol(v), keep);
+  char *t = NULL;
+  size_t len = 0;
+  if (flow_text(c, v, &t, &len)) {
+    free(t);
+    return oom(c), -1;
+  }
+  long k = add_value(c, i, t, len, nline(v), ncol(v), keep);
+  free(t);
+  return k;
+}
+
 /* Adds a number (an integer when isint) as the value of key i. */
 static long add_number(struct ctx *c, size_t i, double x, long long n, int isint,
                        const yaml_node_t *at) {
@@ -618,11 +698,11 @@ static int list_values(struct ctx *c, size_t i, const char *what, yaml_node_t *v
        p++) {
     yaml_node_t *e = node(c, *p);
     long k = -1;
-    if (!is_scalar(e)) {
+    if (!one_value(i, e)) {
       describe(e, got, sizeof got);
       add_error(c, nline(e), ncol(e), spec_key_path(i), "%sexpected a value, got %s", what, got);
     } else {
-      k = add_value(c, i, stext(e), slen(e), nline(e), ncol(e), 0);
+      k = add_node(c, i, e, 0);
     }
     bad += k < 0;
     if (push(c, out, n, k)) return -1;
@@ -686,13 +766,13 @@ static void read_set(struct ctx *c, yaml_node_t *m) {
     const char *k = pair_key(c, m, p, "set");
     int i = k ? spec_key(c, kn, k, "set") : -1;
     if (i < 0) continue;
-    if (!is_scalar(v)) {
+    if (!one_value((size_t)i, v)) {
       describe(v, got, sizeof got);
       add_error(c, nline(v), ncol(v), k, "expected one value (set: is the same for every"
                 " point), got %s", got);
       continue;
     }
-    if (add_value(c, (size_t)i, stext(v), slen(v), nline(v), ncol(v), 1) >= 0) c->sw->nset++;
+    if (add_node(c, (size_t)i, v, 1) >= 0) c->sw->nset++;
   }
   if (c->sw->base.origin[spec_key_index("train.threads")].kind == SPEC_FROM_OVERRIDE)
     c->sw->threads = c->sw->base.train.threads;
@@ -982,6 +1062,8 @@ static void read_name_spec(struct ctx *c, yaml_node_t *root, yaml_node_t *name,
   }
   const char *s = stext(specn);
   char dir[SPEC_PATH_MAX];
+  c->spec_line = nline(specn);
+  c->spec_col = ncol(specn);
   fs_dirname(sw->file, dir, sizeof dir);
   int n = s[0] == '/' || !strchr(sw->file, '/')
               ? snprintf(sw->spec_file, sizeof sw->spec_file, "%s", s)
@@ -1087,6 +1169,35 @@ static int by_name(const void *a, const void *b) {
   return strcmp(x->name, y->name);
 }
 
+/* The sweep's value of key (a point's own, else set's), or NULL. */
+static const sweep_value *given(const struct ctx *c, const sweep_point *p, const char *key) {
+  for (size_t j = 0; j < p->nvalues; j++)
+    if (strcmp(p->values[j]->key, key) == 0) return p->values[j];
+  for (size_t j = 0; j < c->sw->nset; j++)
+    if (strcmp(c->sw->values[j].key, key) == 0) return &c->sw->values[j];
+  return NULL;
+}
+
+/* The checks between keys (spec_check) on point p's spec s, reported at the
+ * offending key's value in the sweep, else at the train.optimizer value that
+ * makes the base spec's key inert, else at spec: (the base spec alone). */
+static void check_point(struct ctx *c, const spec *s, const sweep_point *p) {
+  size_t k;
+  char why[NN_ERROR_MAX];
+  if (spec_check_key(s, &k, why, sizeof why) == 0) return;
+  const char *key = spec_key_path(k);
+  const sweep_value *v = given(c, p, key), *opt = given(c, p, "train.optimizer");
+  char where[SPEC_PATH_MAX + 64];
+  if (v) return add_error(c, v->line, v->col, key, "%s", why);
+  spec_where(s, key, where, sizeof where);
+  if (opt)
+    return add_error(c, opt->line, opt->col, opt->key, "%s (%s) is %s", key, where, why);
+  nn_error e;
+  nn_error_clear(&e);
+  spec_check(s, &e);
+  add_error(c, c->spec_line, c->spec_col, "spec", "%s", e.msg);
+}
+
 /* Fills point p (index) from the dimensions: names, path, its spec checked. */
 static int make_point(struct ctx *c, size_t index, size_t width) {
   sweep *sw = c->sw;
@@ -1107,13 +1218,15 @@ static int make_point(struct ctx *c, size_t index, size_t width) {
   if (width) qsort(p->values, width, sizeof *p->values, by_value_key);
   if (width && !(assign = calloc(width, sizeof *assign))) return oom(c), -1;
   spec s = sw->base;
+  int applied = 1;
   for (size_t j = 0; j < width; j++) {
     const sweep_value *v = p->values[j];
     if (!(assign[j] = malloc(strlen(v->key) + strlen(v->text) + 2))) break;
     sprintf(assign[j], "%s=%s", v->key, v->text);
     if (apply(&s, v->key, v->text, strlen(v->text), why, sizeof why))
-      add_error(c, v->line, v->col, v->key, "%s", why);
+      add_error(c, v->line, v->col, v->key, "%s", why), applied = 0;
   }
+  if (applied) check_point(c, &s, p);
   int ok = 1;
   for (size_t j = 0; j < width; j++) ok &= assign[j] != NULL;
   if (ok && width)

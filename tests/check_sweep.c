@@ -278,7 +278,7 @@ START_TEST(test_random) {
     double lambda = exp(log(1e-5) + (log(1e-3) - log(1e-5)) * gsl_rng_uniform(r));
     ck_assert_int_eq(sweep_point_spec(&sw, i, &s, &e), NN_OK);
     ck_assert(s.train.lr == lr);
-    ck_assert_int_eq(s.model.hidden, hidden);
+    ck_assert_int_eq(s.model.hidden[0], hidden);
     ck_assert_str_eq(spec_normalize_name(s.data.normalize), norm);
     ck_assert(s.train.lambda == lambda);
     ck_assert_uint_eq(sw.points[i].nvalues, 4);
@@ -336,7 +336,7 @@ START_TEST(test_set_and_one_point) {
   ck_assert_int_eq(sw.base.train.epochs, 7);
   ck_assert_int_eq(sweep_point_spec(&sw, 0, &s, &e), NN_OK);
   ck_assert_int_eq(s.train.epochs, 7);
-  ck_assert_int_eq(s.model.hidden, 30);
+  ck_assert_int_eq(s.model.hidden[0], 30);
   sweep_free(&sw);
   /* set values come first in the arguments; they are not in the names */
   good(&sw, "named.yaml", "name: study\nspec: base.yaml\nset:\n  train.epochs: 7\n"
@@ -528,6 +528,116 @@ START_TEST(test_good_fixtures) {
 }
 END_TEST
 
+/* model.hidden takes lists (each one value of the grid, the zip, set: or
+ * choice:), booleans are values like any other, and every point passes the
+ * checks between keys. */
+START_TEST(test_lists_and_bools) {
+  sweep sw;
+  spec s;
+  nn_error e;
+  char **argv;
+  size_t argc;
+  make_tmpdir();
+  good(&sw, "l.yaml", "spec: base.yaml\nset:\n  train.shuffle: true\ngrid:\n"
+                      "  model.hidden: [[100], [256, 128], 64, [], 8-4]\n"
+                      "  train.optimizer: [sgd, adam]\n");
+  ck_assert_uint_eq(sw.npoints, 10);
+  ck_assert_str_eq(name_of(&sw, 0), "model.hidden=100,train.optimizer=sgd");
+  ck_assert_str_eq(name_of(&sw, 3), "model.hidden=256-128,train.optimizer=adam");
+  ck_assert_str_eq(name_of(&sw, 4), "model.hidden=64,train.optimizer=sgd");
+  ck_assert_str_eq(name_of(&sw, 6), "model.hidden=%5B%5D,train.optimizer=sgd");
+  ck_assert_str_eq(name_of(&sw, 9), "model.hidden=8-4,train.optimizer=adam");
+  ck_assert_int_eq(sweep_point_spec(&sw, 3, &s, &e), NN_OK);
+  ck_assert_uint_eq(s.model.nhidden, 2);
+  ck_assert_int_eq(s.model.hidden[0], 256);
+  ck_assert_int_eq(s.model.hidden[1], 128);
+  ck_assert_int_eq(s.train.shuffle, 1);
+  ck_assert_int_eq(s.train.optimizer, SPEC_OPT_ADAM);
+  ck_assert_int_eq(sweep_point_spec(&sw, 6, &s, &e), NN_OK);
+  ck_assert_uint_eq(s.model.nhidden, 0);
+  /* the arguments of a point's nnrun: canonical texts that read back */
+  ck_assert_int_eq(sweep_point_args(&sw, 3, &argv, &argc, &e), NN_OK);
+  ck_assert_uint_eq(argc, 3);
+  ck_assert_str_eq(argv[0], "train.shuffle=true");
+  ck_assert_str_eq(argv[1], "model.hidden=256-128");
+  ck_assert_str_eq(argv[2], "train.optimizer=adam");
+  spec t;
+  spec_defaults(&t);
+  for (size_t j = 0; j < argc; j++) ck_assert_int_eq(spec_override(&t, argv[j], &e), NN_OK);
+  ck_assert_uint_eq(t.model.nhidden, 2);
+  ck_assert_int_eq(t.model.hidden[1], 128);
+  sweep_args_free(argv, argc);
+  ck_assert_int_eq(sweep_point_args(&sw, 6, &argv, &argc, &e), NN_OK);
+  ck_assert_str_eq(argv[1], "model.hidden=[]");
+  sweep_args_free(argv, argc);
+  sweep_free(&sw);
+
+  /* set: a list is its one value, block style too */
+  good(&sw, "s.yaml", "spec: base.yaml\nset:\n  model.hidden:\n    - 20\n    - 10\n"
+                      "grid:\n  train.shuffle: [false, true]\n");
+  ck_assert_uint_eq(sw.npoints, 2);
+  ck_assert_str_eq(name_of(&sw, 1), "train.shuffle=true");
+  ck_assert_int_eq(sweep_point_spec(&sw, 1, &s, &e), NN_OK);
+  ck_assert_uint_eq(s.model.nhidden, 2);
+  ck_assert_int_eq(s.model.hidden[0], 20);
+  ck_assert_int_eq(s.train.shuffle, 1);
+  ck_assert_int_eq(sweep_point_args(&sw, 0, &argv, &argc, &e), NN_OK);
+  ck_assert_str_eq(argv[0], "model.hidden=20-10");
+  sweep_args_free(argv, argc);
+  sweep_free(&sw);
+
+  /* zip and choice: lists as values */
+  good(&sw, "z.yaml", "spec: base.yaml\nzip:\n  model.hidden: [[30, 20], [10]]\n"
+                      "  train.optimizer: [momentum, adam]\n  train.lr: [0.5, 0.01]\n");
+  ck_assert_uint_eq(sw.npoints, 2);
+  ck_assert_str_eq(name_of(&sw, 0), "model.hidden=30-20,train.lr=0.5,train.optimizer=momentum");
+  sweep_free(&sw);
+  good(&sw, "c.yaml", "spec: base.yaml\nrandom:\n  n: 3\n  seed: 4\n  keys:\n"
+                      "    model.hidden: {choice: [[100], [300], [300, 100]]}\n"
+                      "    train.lr: {uniform: [0.1, 1]}\n");
+  ck_assert_uint_eq(sw.npoints, 3);
+  for (size_t i = 0; i < 3; i++) {
+    const char *h = sw.points[i].values[0]->text;
+    ck_assert_str_eq(sw.points[i].values[0]->key, "model.hidden");
+    ck_assert_msg(!strcmp(h, "100") || !strcmp(h, "300") || !strcmp(h, "300-100"), "%s", h);
+  }
+  sweep_free(&sw);
+
+  /* the checks between keys, on each point: a key the point's optimizer does
+   * not read, set by the sweep or by its base spec */
+  bad("i.yaml", "spec: base.yaml\nset:\n  train.nesterov: true\ngrid:\n"
+                "  train.optimizer: [momentum, adam]\n",
+      "FILE:3:19: train.nesterov: only used when train.optimizer is momentum, but "
+      "train.optimizer is adam\n");
+  bad("j.yaml", "spec: base.yaml\ngrid:\n  train.optimizer: [sgd, adam]\n"
+                "  train.beta1: [0.8, 0.9]\n",
+      "FILE:4:17: train.beta1: only used when train.optimizer is adam, but train.optimizer "
+      "is sgd\nFILE:4:22: train.beta1: only used when train.optimizer is adam, but "
+      "train.optimizer is sgd\n");
+  char path[256], msg[1024];
+  snprintf(path, sizeof path, "%s/mom.yaml", tmpdir);
+  write_file(path, "train: {optimizer: momentum, momentum: 0.5}\n");
+  snprintf(msg, sizeof msg, "FILE:3:31: train.optimizer: train.momentum (%s/mom.yaml:1:40) is "
+           "only used when train.optimizer is momentum, but train.optimizer is adam\n", tmpdir);
+  bad("k.yaml", "spec: mom.yaml\ngrid:\n  train.optimizer: [momentum, adam]\n", msg);
+  snprintf(path, sizeof path, "%s/inert.yaml", tmpdir);
+  write_file(path, "train: {epsilon: 1e-6}\n");
+  snprintf(msg, sizeof msg, "FILE:1:7: spec: %s/inert.yaml:1:18: train.epsilon: only used when "
+           "train.optimizer is adam, but train.optimizer is sgd (the default)\n", tmpdir);
+  bad("l2.yaml", "spec: inert.yaml\ngrid:\n  seed: [1, 2]\n", msg);
+  good(&sw, "m.yaml", "spec: inert.yaml\ngrid:\n  train.optimizer: [adam]\n");
+  sweep_free(&sw);
+
+  /* a list is one value: [300] is 300 */
+  bad("d.yaml", "spec: base.yaml\ngrid:\n  model.hidden: [300, [300]]\n",
+      "FILE:3:23: model.hidden: duplicate value 300, first at 3:18\n");
+  bad("n.yaml", "spec: base.yaml\ngrid:\n  model.hidden: [[1, -1]]\n",
+      "FILE:3:18: model.hidden: layer 2: expected an integer from 1 to 100000, got -1\n");
+  bad("o.yaml", "spec: base.yaml\nset:\n  train.lr: [1]\n",
+      "FILE:3:13: train.lr: expected one value (set: is the same for every point), got a list\n");
+}
+END_TEST
+
 START_TEST(test_suggest) {
   static const char *const words[] = {"name", "spec", "grid", "zip", "random"};
   char buf[32];
@@ -560,6 +670,7 @@ static Suite *sweep_suite(void) {
   tcase_add_test(tc, test_bad_fixtures);
   tcase_add_test(tc, test_good_fixtures);
   tcase_add_test(tc, test_suggest);
+  tcase_add_test(tc, test_lists_and_bools);
   tcase_set_timeout(tc, 60);
   suite_add_tcase(s, tc);
   return s;

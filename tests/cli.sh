@@ -48,6 +48,24 @@ expect_in "$tmp/resolved.yaml" "lr: 0.5"
 expect 0 "$NNRUN" --dry-run "$tmp/resolved.yaml"
 cmp -s "$tmp/out" "$tmp/resolved.yaml" && pass || fail "dry-run output does not read back to itself"
 [ ! -e "$tmp/runs" ] && pass || fail "--dry-run wrote $tmp/runs"
+# every good spec fixture (lists, booleans, each optimizer) is valid, and its
+# resolved YAML reads back to itself
+for spec in "$top_srcdir"/tests/specs/good/*.yaml; do
+  expect 0 "$NNRUN" --dry-run "$spec" data.dir="$tmp/tiny" data.format=csv || { echo "  in $spec" >&2; continue; }
+  cp "$tmp/out" "$tmp/good.yaml"
+  expect 0 "$NNRUN" --dry-run "$tmp/good.yaml" && { cmp -s "$tmp/out" "$tmp/good.yaml" && pass ||
+    fail "$spec: dry-run output does not read back to itself"; }
+done
+expect 0 "$NNRUN" --dry-run "$top_srcdir/tests/specs/good/lists.yaml" data.dir="$tmp/tiny" data.format=csv
+expect_in "$tmp/out" "  hidden: [256, 128]"
+expect_in "$tmp/out" "  optimizer: adam"
+expect_in "$tmp/out" "  epsilon: 1e-07"
+expect_in "$tmp/out" "  shuffle: true"
+grep -q momentum "$tmp/out" && fail "adam's resolved spec shows train.momentum" || pass
+expect 0 "$NNRUN" --dry-run "$top_srcdir/tests/specs/good/momentum.yaml" data.dir="$tmp/tiny" data.format=csv
+expect_in "$tmp/out" "  hidden: []"
+expect_in "$tmp/out" "  nesterov: true"
+grep -q beta "$tmp/out" && fail "momentum's resolved spec shows Adam's keys" || pass
 
 # ---- data problems: named, exit 2, before any work
 expect 2 "$NNRUN" "$tmp/tiny.yaml" data.dir="$tmp/nowhere"

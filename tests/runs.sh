@@ -79,6 +79,25 @@ expect_in "$tmp/err" "would write $runs/tiny,model.hidden=9,seed=5,train.lr=0.5.
 # values in their canonical text: 0.50 and 5e-1 are 0.5
 expect 0 "$NNRUN" -n spec.yaml train.lr=5e-1
 expect_in "$tmp/err" "would write $runs/tiny,train.lr=0.5.h5"
+# a list in its canonical text: [256, 128] and 256-128 are one file, one layer
+# is the plain number (so [8] is the spec's own 8), and [] is escaped
+expect 0 "$NNRUN" -n spec.yaml 'model.hidden=[256, 128]'
+expect_in "$tmp/err" "would write $runs/tiny,model.hidden=256-128.h5"
+expect 0 "$NNRUN" -n spec.yaml model.hidden=256-128
+expect_in "$tmp/err" "would write $runs/tiny,model.hidden=256-128.h5"
+expect 0 "$NNRUN" -n spec.yaml 'model.hidden=[8]'
+expect_in "$tmp/err" "would write $runs/tiny.h5"
+expect 0 "$NNRUN" -n spec.yaml 'model.hidden=[]'
+expect_in "$tmp/err" "would write $runs/tiny,model.hidden=%5B%5D.h5"
+# the new keys at their defaults change nothing; booleans are true or false
+expect 0 "$NNRUN" -n spec.yaml train.optimizer=sgd train.shuffle=false model.init=normal
+expect_in "$tmp/err" "would write $runs/tiny.h5"
+expect 0 "$NNRUN" -n spec.yaml train.shuffle=true
+expect_in "$tmp/err" "would write $runs/tiny,train.shuffle=true.h5"
+expect 0 "$NNRUN" -n spec.yaml train.optimizer=momentum train.momentum=0.90
+expect_in "$tmp/err" "would write $runs/tiny,train.optimizer=momentum.h5"
+expect 2 "$NNRUN" -n spec.yaml train.momentum=0.5 &&
+  expect_err "nnrun: command line 'train.momentum=0.5': train.momentum: only used when train.optimizer is momentum, but train.optimizer is sgd (the default)"
 # name= sets the name outright
 expect 0 "$NNRUN" -q spec.yaml name=foo train.lr=1
 [ -f "$runs/foo.h5" ] && pass || fail "name=foo did not write runs/foo.h5: $(ls "$runs")"
@@ -116,6 +135,27 @@ else
   [ "$(ls "$runs" | grep -c '^tiny,data.dir=%2F')" -eq 2 ] && pass ||
     fail "two long data.dir values that differ at the end share a file: $(ls "$runs" | grep '^tiny,data.dir=%2F')"
 fi
+# ---- results files made before the model and optimizer keys existed: their
+# /spec lacks train.shuffle and train.optimizer (and knows no lists), and they
+# are the same spec as today's -- a complete one is up to date, an unfinished
+# one resumes to the end of an uninterrupted run
+H5EDIT=$top_builddir/tests/h5edit
+RESEDIT=$top_builddir/tests/resedit
+"$NNRUN" --dry-run spec.yaml 2>/dev/null | grep -v -e '^  shuffle: false$' -e '^  optimizer: sgd$' >old-spec.yaml
+grep -q 'hidden: 8$' old-spec.yaml && ! grep -q -e optimizer -e shuffle old-spec.yaml && pass ||
+  fail "old-spec.yaml is not the resolved spec of before: $(cat old-spec.yaml)"
+cp plain.copy old.h5
+expect 0 "$H5EDIT" old.h5 text /spec "$(cat old-spec.yaml)"
+expect 0 "$NNRUN" spec.yaml -o old.h5
+expect_in "$tmp/out" "up to date"
+cmp -s old.h5 "$runs/tiny.h5" && fail "old.h5 is a copy of today's file" || pass
+expect 0 "$NNRUN" -q spec.yaml train.epochs=2 -o old2.h5
+expect 0 "$RESEDIT" old2.h5 status=interrupted
+expect 0 "$H5EDIT" old2.h5 text /spec "$(cat old-spec.yaml)"
+expect 0 "$NNRUN" spec.yaml -o old2.h5
+expect_in "$tmp/out" "resuming old2.h5 after epoch 2 of 4"
+same_run "$runs/tiny.h5" old2.h5
+
 # --force trains again
 cp "$runs/tiny.h5" before-force.copy
 sleep 1 # the creation time has whole seconds

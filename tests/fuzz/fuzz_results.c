@@ -22,7 +22,7 @@ static void check_error(int rc, const nn_error *err, const char *path) {
 
 static void check_results(const results *r) {
   const mlp *m = &r->model;
-  if (m->d == 0 || m->h == 0 || m->k != DATA_CLASSES || (long)m->h != r->spec.model.hidden)
+  if (m->d == 0 || m->h == 0 || m->k != DATA_CLASSES || (long)m->h != r->spec.model.hidden[0])
     abort();
   double sum = 0;
   for (size_t i = 0; i < m->size; i++) sum += m->mem[i];

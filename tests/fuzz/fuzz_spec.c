@@ -1,8 +1,8 @@
 /* fuzz_spec.c: libFuzzer harness for the spec loader and KEY=VALUE overrides.
  * Input: YAML text up to the first NUL byte, then NUL-separated overrides.
  * Every outcome must pass: failures are NN_BADINPUT with one line naming the
- * file (or the command-line argument); successes print as YAML that loads
- * back to the same spec (the --dry-run promise).
+ * file (or the command-line argument); specs that also pass spec_check print
+ * as YAML that loads back to the same spec (the --dry-run promise).
  */
 #include "config.h"
 
@@ -72,7 +72,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     spec_where(&s, spec_key_path(i), where, sizeof where);
     spec_key_text(&s, i, text, sizeof text);
   }
-  check_roundtrip(&s);
+  nn_error cerr = {0};
+  rc = spec_check(&s, &cerr);
+  if (rc) check_error(rc, &cerr, "");
+  else check_roundtrip(&s);  /* only a spec that passes its checks is resolved */
   free(buf);
   return 0;
 }

@@ -33,6 +33,8 @@ while IFS="$tab" read -r arg msg; do
     >"$out/spec/override-$i"
 done <"$top/tests/specs/bad-overrides.txt"
 printf 'name: x\n\0model.hidden=7\0data.dir=a b\0name=x.y+z\0seed=4294967295' >"$out/spec/overrides-good"
+printf 'model: {hidden: [5, 3]}\n\0model.hidden=[1, 2]\0train.optimizer=adam\0train.beta1=0.5\0model.hidden=4-4\0train.shuffle=true' \
+  >"$out/spec/overrides-lists"
 
 # ---- IDX: 3 images of 2 x 2 pixels, and variants
 { be32 2051; be32 3; be32 2; be32 2; bytes 0 1 2 3 250 251 252 253 9 8 7 6; } >"$tmp/img"
