@@ -1,6 +1,6 @@
 /* data.c: loading MNIST-shaped datasets (IDX raw or gzip through zlib, CS229
  * CSV) into byte arrays, checking every byte, plus pixel moments and the batch
- * gather.  Not here: shuffling/splitting (train.c) and the download (fetch-mnist).
+ * gather.  Not here: shuffling/splitting (train.c) and the downloads (scripts/).
  */
 #include "config.h"
 
@@ -436,7 +436,8 @@ static int find_one(char out[DATA_PATH_MAX], const char *dir, const char *name, 
     return NN_OK;
   }
   return nn_error_set(err, NN_BADINPUT,
-                      "%s: no such file (nor %s.gz): run `make data` to fetch MNIST (or set data.dir)",
+                      "%s: no such file (nor %s.gz): run `make data` to fetch MNIST or "
+                      "`make fashion-data` for Fashion-MNIST (or set data.dir)",
                       out, out);
 }
 
@@ -487,7 +488,8 @@ int data_load_files(dataset *ds, const char *images, const char *labels, int for
     dims[1] = 1;
     dims[2] = d;
     if ((st = slurp(labels, &buf, &len, &ds->labels_crc32, err)) != NN_OK) goto fail;
-    st = csv_parse(labels, buf, len, DATA_CLASSES - 1, "label", &ds->y, &ldims[0], &one, err);
+    st = csv_parse(labels, buf, len, DATA_MAX_CLASSES - 1, "label", &ds->y, &ldims[0], &one,
+                   err);
     free(buf);
     if (st) goto fail;
   }
@@ -496,12 +498,10 @@ int data_load_files(dataset *ds, const char *images, const char *labels, int for
                       labels, ldims[0], images, dims[0]);
     goto fail;
   }
+  unsigned top = 0;
   for (size_t i = 0; i < ldims[0]; i++)
-    if (ds->y[i] >= DATA_CLASSES) {
-      st = nn_error_set(err, NN_BADINPUT, "%s: label %u at index %zu is out of range (expected 0..%d)",
-                        labels, ds->y[i], i, DATA_CLASSES - 1);
-      goto fail;
-    }
+    if (ds->y[i] > top) top = ds->y[i];
+  ds->classes = (size_t)top + 1;
   ds->n = dims[0];
   ds->rows = dims[1];
   ds->cols = dims[2];
@@ -510,6 +510,27 @@ int data_load_files(dataset *ds, const char *images, const char *labels, int for
 fail:
   data_free(ds);
   return st;
+}
+
+int data_classes(const dataset *train, const dataset *test, size_t *k, nn_error *err) {
+  *k = train->classes > test->classes ? train->classes : test->classes;
+  if (*k < 2)
+    return nn_error_set(err, NN_BADINPUT,
+                        "%s: every label is 0, and so is every label of %s: one class, which "
+                        "a softmax cannot learn (expected labels of at least 2 classes)",
+                        train->labels_path, test->labels_path);
+  return NN_OK;
+}
+
+int data_check_labels(const dataset *ds, size_t k, nn_error *err) {
+  if (ds->classes <= k) return NN_OK;
+  for (size_t i = 0; i < ds->n; i++)
+    if (ds->y[i] >= k)
+      return nn_error_set(err, NN_BADINPUT,
+                          "%s: label %u at index %zu is out of range (expected 0..%zu: the "
+                          "model has %zu classes)",
+                          ds->labels_path, ds->y[i], i, k ? k - 1 : 0, k);
+  return NN_OK;
 }
 
 void data_free(dataset *ds) {

@@ -2,7 +2,8 @@
  * the CS229 CSV layout -- kept as bytes in memory, plus the pixel statistics
  * and the batch gather that turns bytes into normalized doubles.
  *
- * Not here: shuffling and splitting (train.c), the download (scripts/fetch-mnist).
+ * Not here: shuffling and splitting (train.c), the downloads (scripts/fetch-mnist,
+ * scripts/fetch-fashion-mnist).
  */
 #ifndef NN_DATA_H
 #define NN_DATA_H
@@ -13,6 +14,11 @@
 #include "error.h"
 
 #define DATA_PATH_MAX 1024
+/* Labels are bytes: a data set has at most 256 classes. */
+#define DATA_MAX_CLASSES 256
+/* The output width train.c and results.c still give every model.  A data set
+ * carries its own count (dataset.classes); this goes once those two take the
+ * model's from the data (data_classes()). */
 #define DATA_CLASSES 10
 
 enum data_split { DATA_TRAIN, DATA_TEST };
@@ -22,7 +28,9 @@ typedef struct dataset {
   size_t d;                 /* features per example: rows * cols (784 for MNIST) */
   size_t rows, cols;        /* image shape (28, 28); CSV: (1, d) */
   uint8_t *x;               /* (n, d) raw pixel bytes, row-major; owned */
-  uint8_t *y;               /* (n) labels, each < DATA_CLASSES; owned */
+  uint8_t *y;               /* (n) labels, each < classes; owned */
+  size_t classes;           /* the largest label + 1, 1..DATA_MAX_CLASSES: labels
+                               index the classes, so a class may have no example */
   char images_path[DATA_PATH_MAX];  /* the files actually read */
   char labels_path[DATA_PATH_MAX];
   uint32_t images_crc32;    /* zlib crc32 of the decompressed file bytes */
@@ -35,7 +43,7 @@ typedef struct dataset {
  *                   with .gz (the raw file wins when both exist);
  *   format 1 (csv): images_train.csv, labels_train.csv, images_test.csv,
  *                   labels_test.csv (CS229 layout: one image a line, 784
- *                   comma-separated integers 0..255; one label 0..9 a line).
+ *                   comma-separated integers 0..255; one label 0..255 a line).
  * NN_BADINPUT when missing; the message names the path and says `make data`. */
 int data_find(const char *dir, int format, enum data_split split,
               char images[DATA_PATH_MAX], char labels[DATA_PATH_MAX], nn_error *err);
@@ -45,11 +53,25 @@ int data_load(dataset *ds, const char *dir, int format, enum data_split split,
               nn_error *err);
 
 /* Reads and checks one pair of files: magic numbers, dimensions, counts that
- * agree, labels < 10, truncation and trailing bytes, gzip errors; CSV rows of
- * equal length with integer values 0..255.  NN_BADINPUT with "PATH: what, where"
- * on bad content; NN_FAIL on I/O errors or out of memory. */
+ * agree, truncation and trailing bytes, gzip errors; CSV rows of equal length
+ * with integer values 0..255, labels too.  Any label 0..255 is valid here and
+ * ds->classes is the largest + 1: whether the labels suit a model is for
+ * data_classes() and data_check_labels() to say.  NN_BADINPUT with
+ * "PATH: what, where" on bad content; NN_FAIL on I/O errors or out of memory. */
 int data_load_files(dataset *ds, const char *images, const char *labels, int format,
                     nn_error *err);
+
+/* The classes of a model trained on train and tested on test: *k = the larger
+ * of their classes (a class only the test set holds still gets its output).
+ * NN_BADINPUT when *k < 2, naming train's labels file: every label is 0, and
+ * a softmax over one class has nothing to learn.  A single data set of one
+ * class is fine for evaluation, so data_load_files() accepts it. */
+int data_classes(const dataset *train, const dataset *test, size_t *k, nn_error *err);
+
+/* NN_OK when every label of ds is < k, the classes of a model that reads it;
+ * else NN_BADINPUT "LABELS: label L at index I is out of range (expected
+ * 0..k-1: the model has k classes)" for the first label that is not. */
+int data_check_labels(const dataset *ds, size_t k, nn_error *err);
 
 void data_free(dataset *ds);
 

@@ -69,6 +69,8 @@ static int load_split(const results *r, const options *opt, const char *file, da
     if ((rc = data_load_files(&cache->ds, images, labels, r->spec.data.format, err))) return rc;
     cache->loaded = 1;
   }
+  /* the labels index the model's outputs and its confusion matrix */
+  if ((rc = data_check_labels(&cache->ds, r->model.k, err))) return rc;
   rc = train_check_files(r, &cache->ds, which, err);
   if (rc) {
     nn_error_prefix(err, "%s", file);

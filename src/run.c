@@ -163,6 +163,13 @@ static int load_data(run *u, nn_error *err) {
   return rc ? rc : data_load(&u->test, s->data.dir, s->data.format, DATA_TEST, err);
 }
 
+/* Every label indexes one of the model's outputs (the data loader accepts
+ * any byte). */
+static int check_labels(run *u, nn_error *err) {
+  int rc = data_check_labels(&u->train, u->r.model.k, err);
+  return rc ? rc : data_check_labels(&u->test, u->r.model.k, err);
+}
+
 /* Decides what to do with the file at u->path (we hold its lock). */
 static int examine(run *u, int force, nn_error *err) {
   const char *path = u->path;
@@ -241,7 +248,7 @@ int run_open(run *u, const spec *s, const char *path, int flags, const char *pro
     /* No folder, no file: a fresh run, and only a valid one creates
      * output.dir, so the data and the spec's checks against them come first. */
     if ((rc = load_data(u, err)) || (rc = train_begin(&u->r, &u->train, &u->test, err)) ||
-        (rc = fs_make_dirs(dir, "output.dir", err)))
+        (rc = check_labels(u, err)) || (rc = fs_make_dirs(dir, "output.dir", err)))
       return rc;
     begun = 1;
   }
@@ -249,8 +256,9 @@ int run_open(run *u, const spec *s, const char *path, int flags, const char *pro
   if ((rc = examine(u, flags & RUN_FORCE, err))) return rc;
   if (u->start == RUN_UP_TO_DATE) return NN_OK;
   if (!u->train.x && (rc = load_data(u, err))) return rc;
-  if (u->start == RUN_RESUME) return train_check_data(&u->r, &u->train, &u->test, err);
-  return begun ? NN_OK : train_begin(&u->r, &u->train, &u->test, err);
+  if (u->start == RUN_RESUME) rc = train_check_data(&u->r, &u->train, &u->test, err);
+  else if (!begun) rc = train_begin(&u->r, &u->train, &u->test, err);
+  return rc ? rc : check_labels(u, err);
 }
 
 /* ------------------------------------------------------------------ train */

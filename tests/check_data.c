@@ -106,6 +106,7 @@ START_TEST(idx_raw_ok) {
   ck_assert_uint_eq(ds.d, D);
   for (size_t i = 0; i < N * D; i++) ck_assert_uint_eq(ds.x[i], pixel(i));
   for (size_t i = 0; i < N; i++) ck_assert_uint_eq(ds.y[i], i);
+  ck_assert_uint_eq(ds.classes, N);  /* labels 0..4 */
   ck_assert_str_eq(ds.images_path, img);
   ck_assert_str_eq(ds.labels_path, lab);
   size_t len = image_bytes(b, 0x803, N);
@@ -193,15 +194,83 @@ START_TEST(idx_count_mismatch) {
 }
 END_TEST
 
-START_TEST(idx_label_out_of_range) {
+/* Any byte is a label: classes = the largest + 1, up to 256. */
+START_TEST(idx_labels_to_255) {
   char *img, *lab;
   uint8_t b[256];
+  dataset ds;
+  nn_error err;
   write_pair("range", &img, &lab);
   size_t len = label_bytes(b, 0x801, N);
   b[8 + 3] = 12;
-  b[8 + 4] = 200;
   write_bytes(lab, b, len);
-  expect_fail(img, lab, 0, NN_BADINPUT, lab, "label 12 at index 3 is out of range (expected 0..9)");
+  ck_assert_int_eq(data_load_files(&ds, img, lab, 0, &err), NN_OK);
+  ck_assert_uint_eq(ds.classes, 13);
+  ck_assert_uint_eq(ds.y[3], 12);
+  data_free(&ds);
+  ck_assert_uint_eq(ds.classes, 0);
+  b[8 + 4] = 255;
+  write_gz(path_of("range-l.gz"), b, len);
+  ck_assert_int_eq(data_load_files(&ds, img, path_of("range-l.gz"), 0, &err), NN_OK);
+  ck_assert_uint_eq(ds.classes, DATA_MAX_CLASSES);
+  ck_assert_uint_eq(ds.y[4], 255);
+  data_free(&ds);
+  /* a single class loads (evaluating on one class is fine); training is
+   * refused by data_classes() */
+  memset(b + 8, 0, N);
+  write_bytes(lab, b, len);
+  ck_assert_int_eq(data_load_files(&ds, img, lab, 0, &err), NN_OK);
+  ck_assert_uint_eq(ds.classes, 1);
+  data_free(&ds);
+  /* the last label alone sets the count */
+  b[8 + N - 1] = 1;
+  write_bytes(lab, b, len);
+  ck_assert_int_eq(data_load_files(&ds, img, lab, 0, &err), NN_OK);
+  ck_assert_uint_eq(ds.classes, 2);
+  data_free(&ds);
+}
+END_TEST
+
+/* The classes of a model: the larger of train's and test's, at least 2; and
+ * the check of a data set's labels against a model's classes. */
+START_TEST(classes_of_a_model) {
+  uint8_t x[4] = {0}, ytrain[4] = {0, 3, 1, 0}, ytest[2] = {7, 0}, zeros[4] = {0};
+  dataset train = {.n = 4, .d = 1, .rows = 1, .cols = 1, .x = x, .y = ytrain, .classes = 4};
+  dataset test = {.n = 2, .d = 1, .rows = 1, .cols = 1, .x = x, .y = ytest, .classes = 8};
+  snprintf(train.labels_path, sizeof train.labels_path, "tr-labels");
+  snprintf(test.labels_path, sizeof test.labels_path, "te-labels");
+  size_t k = 0;
+  nn_error err;
+  ck_assert_int_eq(data_classes(&train, &test, &k, &err), NN_OK);
+  ck_assert_uint_eq(k, 8);  /* a class only the test set holds gets its output */
+  ck_assert_int_eq(data_classes(&test, &train, &k, &err), NN_OK);
+  ck_assert_uint_eq(k, 8);
+  ck_assert_int_eq(data_classes(&train, &train, &k, &err), NN_OK);
+  ck_assert_uint_eq(k, 4);
+  /* one class: nothing for a softmax to learn */
+  dataset one = train;
+  one.y = zeros, one.classes = 1;
+  snprintf(one.labels_path, sizeof one.labels_path, "one-labels");
+  dataset one_test = one;
+  snprintf(one_test.labels_path, sizeof one_test.labels_path, "one-test-labels");
+  nn_error_clear(&err);
+  ck_assert_int_eq(data_classes(&one, &one_test, &k, &err), NN_BADINPUT);
+  ck_assert_uint_eq(k, 1);
+  ck_assert_str_eq(err.msg, "one-labels: every label is 0, and so is every label of "
+                            "one-test-labels: one class, which a softmax cannot learn "
+                            "(expected labels of at least 2 classes)");
+  ck_assert_int_eq(data_classes(&one, &train, &k, &err), NN_OK);  /* test has 4 */
+  ck_assert_uint_eq(k, 4);
+  /* labels against a model */
+  ck_assert_int_eq(data_check_labels(&test, 8, &err), NN_OK);
+  ck_assert_int_eq(data_check_labels(&test, 10, &err), NN_OK);
+  nn_error_clear(&err);
+  ck_assert_int_eq(data_check_labels(&test, 7, &err), NN_BADINPUT);
+  ck_assert_str_eq(err.msg, "te-labels: label 7 at index 0 is out of range (expected 0..6: "
+                            "the model has 7 classes)");
+  ck_assert_int_eq(data_check_labels(&train, 3, &err), NN_BADINPUT);
+  ck_assert_str_eq(err.msg, "tr-labels: label 3 at index 1 is out of range (expected 0..2: "
+                            "the model has 3 classes)");
 }
 END_TEST
 
@@ -277,8 +346,16 @@ START_TEST(csv_ok) {
   const uint8_t wx[] = {0, 1, 2, 3, 255, 254, 253, 252, 7, 8, 9, 10}, wy[] = {3, 9, 0};
   ck_assert_mem_eq(ds.x, wx, sizeof wx);
   ck_assert_mem_eq(ds.y, wy, sizeof wy);
+  ck_assert_uint_eq(ds.classes, 10);
   const char *t = "3\n9\n0\n\n";
   ck_assert_uint_eq(ds.labels_crc32, crc32(0, (const Bytef *)t, (uInt)strlen(t)));
+  data_free(&ds);
+  /* labels up to 255 */
+  write_text(lab, "10\n255\n0\n");
+  ck_assert_int_eq(data_load_files(&ds, img, lab, 1, &err), NN_OK);
+  const uint8_t wy2[] = {10, 255, 0};
+  ck_assert_mem_eq(ds.y, wy2, sizeof wy2);
+  ck_assert_uint_eq(ds.classes, 256);
   data_free(&ds);
 }
 END_TEST
@@ -324,8 +401,16 @@ START_TEST(csv_bad_values) {
   expect_fail(img, lab, 1, NN_BADINPUT, img,
               "line 2, value 2: empty value (expected an integer 0..255)");
   write_text(img, "1,2,3\n4,5,6\n");
-  write_text(lab, "1\n10\n");
-  expect_fail(img, lab, 1, NN_BADINPUT, lab, "line 2, value 1: 10 is out of range (expected 0..9)");
+  write_text(lab, "1\n256\n");
+  expect_fail(img, lab, 1, NN_BADINPUT, lab, "line 2, value 1: 256 is out of range (expected 0..255)");
+  write_text(lab, "1\n-1\n");
+  expect_fail(img, lab, 1, NN_BADINPUT, lab, "line 2, value 1: -1 is out of range (expected 0..255)");
+  write_text(lab, "1\n99999999999999999999\n");
+  expect_fail(img, lab, 1, NN_BADINPUT, lab,
+              "line 2, value 1: 99999999999999999999 is out of range (expected 0..255)");
+  write_text(lab, "1\nseven\n");
+  expect_fail(img, lab, 1, NN_BADINPUT, lab,
+              "line 2, value 1: 'seven' is not an integer (expected 0..255)");
   write_text(lab, "1,2\n3\n");
   expect_fail(img, lab, 1, NN_BADINPUT, lab, "line 1: expected 1 label, found 2");
 }
@@ -351,7 +436,8 @@ START_TEST(find_missing) {
   char want[2048];
   snprintf(want, sizeof want,
            "%s/train-images-idx3-ubyte: no such file (nor %s/train-images-idx3-ubyte.gz): "
-           "run `make data` to fetch MNIST (or set data.dir)", dir, dir);
+           "run `make data` to fetch MNIST or `make fashion-data` for Fashion-MNIST "
+           "(or set data.dir)", dir, dir);
   ck_assert_str_eq(err.msg, want);
   ck_assert_ptr_nonnull(strstr(err.msg, "make data"));
   ck_assert_int_eq(data_find(dir, 1, DATA_TEST, img, lab, &err), NN_BADINPUT);
@@ -458,6 +544,36 @@ START_TEST(real_mnist) {
   ck_assert_double_gt(m, 30.0);
   ck_assert_double_lt(m, 36.0);
   ck_assert_double_gt(s, 70.0);
+  ck_assert_uint_eq(ds.classes, 10);
+  data_free(&ds);
+}
+END_TEST
+
+/* Real Fashion-MNIST when it has been fetched (make fashion-data): shape, ten
+ * classes of 1,000 test images each, mean and density (half its pixels). */
+START_TEST(real_fashion) {
+  const char *top = getenv("top_builddir");
+  char dir[600];
+  snprintf(dir, sizeof dir, "%s/data/fashion-mnist", top ? top : ".");
+  char img[DATA_PATH_MAX], lab[DATA_PATH_MAX];
+  nn_error err;
+  if (data_find(dir, 0, DATA_TEST, img, lab, &err) != NN_OK) return;  /* not fetched */
+  dataset ds;
+  ck_assert_msg(data_load(&ds, dir, 0, DATA_TEST, &err) == NN_OK, "%s", err.msg);
+  ck_assert_uint_eq(ds.n, 10000);
+  ck_assert_uint_eq(ds.d, 784);
+  ck_assert_uint_eq(ds.classes, 10);
+  size_t count[10] = {0};
+  for (size_t i = 0; i < ds.n; i++) count[ds.y[i]]++;
+  for (int c = 0; c < 10; c++) ck_assert_uint_eq(count[c], 1000);
+  double m, s;
+  data_moments(&ds, NULL, ds.n, &m, &s);
+  ck_assert_double_gt(m, 72.0);  /* 73.15 */
+  ck_assert_double_lt(m, 74.0);
+  ck_assert_double_gt(s, 89.0);  /* 89.87 */
+  const double density = data_density(&ds, NULL, ds.n);
+  ck_assert_double_gt(density, 0.49);  /* 0.5001 */
+  ck_assert_double_lt(density, 0.51);
   data_free(&ds);
 }
 END_TEST
@@ -471,7 +587,8 @@ static Suite *data_suite(void) {
   tcase_add_test(tc, idx_truncated);
   tcase_add_test(tc, idx_trailing);
   tcase_add_test(tc, idx_count_mismatch);
-  tcase_add_test(tc, idx_label_out_of_range);
+  tcase_add_test(tc, idx_labels_to_255);
+  tcase_add_test(tc, classes_of_a_model);
   tcase_add_test(tc, idx_bad_dims);
   tcase_add_test(tc, idx_broken_gzip);
   tcase_add_test(tc, idx_empty_and_missing);
@@ -484,6 +601,7 @@ static Suite *data_suite(void) {
   tcase_add_test(tc, moments_exact);
   tcase_add_test(tc, lut_and_gather);
   tcase_add_test(tc, real_mnist);
+  tcase_add_test(tc, real_fashion);
   tcase_set_timeout(tc, 60);
   suite_add_tcase(s, tc);
   return s;

@@ -23,14 +23,19 @@ static void check_error(int rc, const nn_error *err, const char *images, const c
   }
 }
 
-/* A success must hold n > 0 rows of d bytes and n labels < 10; touching every
- * byte lets AddressSanitizer check the sizes. */
+/* A success must hold n > 0 rows of d bytes and n labels, the largest of them
+ * classes - 1; touching every byte lets AddressSanitizer check the sizes. */
 static void check_dataset(const dataset *ds) {
   if (ds->n == 0 || ds->d == 0 || ds->d != ds->rows * ds->cols || !ds->x || !ds->y) abort();
   unsigned sum = 0;
   for (size_t i = 0; i < ds->n * ds->d; i++) sum += ds->x[i];
+  unsigned top = 0;
   for (size_t i = 0; i < ds->n; i++)
-    if (ds->y[i] >= DATA_CLASSES) abort();
+    if (ds->y[i] > top) top = ds->y[i];
+  if (ds->classes != (size_t)top + 1 || ds->classes > DATA_MAX_CLASSES) abort();
+  nn_error cerr = {0};
+  if (data_check_labels(ds, ds->classes, &cerr) != NN_OK) abort();
+  if (ds->classes > 1 && data_check_labels(ds, ds->classes - 1, &cerr) != NN_BADINPUT) abort();
   double mean, std, lut[256];
   data_moments(ds, NULL, ds->n, &mean, &std);
   if (!(mean >= 0 && mean <= 255) || !(std >= 0 && std <= 128) || (sum == 0) != (mean == 0))
