@@ -16,10 +16,6 @@
 #define DATA_PATH_MAX 1024
 /* Labels are bytes: a data set has at most 256 classes. */
 #define DATA_MAX_CLASSES 256
-/* The output width train.c and results.c still give every model.  A data set
- * carries its own count (dataset.classes); this goes once those two take the
- * model's from the data (data_classes()). */
-#define DATA_CLASSES 10
 
 enum data_split { DATA_TRAIN, DATA_TEST };
 

@@ -138,7 +138,9 @@ int train_begin(results *r, const dataset *train, const dataset *test, nn_error 
   }
   size_t hidden[SPEC_HIDDEN_MAX];
   for (size_t l = 0; l < s->model.nhidden; l++) hidden[l] = (size_t)s->model.hidden[l];
-  rc = mlp_init(&r->model, train->d, hidden, s->model.nhidden, DATA_CLASSES,
+  size_t k;
+  if ((rc = data_classes(train, test, &k, err))) goto done;
+  rc = mlp_init(&r->model, train->d, hidden, s->model.nhidden, k,
                 spec_model_act(s), spec_model_precision(s), err);
   if (!rc) rc = optim_init(&r->optimizer, spec_optim(s).kind, &r->model, err);
   if (rc) goto done;

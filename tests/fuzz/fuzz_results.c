@@ -22,10 +22,13 @@ static void check_error(int rc, const nn_error *err, const char *path) {
 
 static void check_results(const results *r) {
   const mlp *m = &r->model;
-  if (m->d == 0 || m->h == 0 || m->k != DATA_CLASSES || (long)m->h != r->spec.model.hidden[0])
+  if (m->d == 0 || m->k < 2 || m->k > DATA_MAX_CLASSES || m->nlayers != r->spec.model.nhidden + 1)
     abort();
+  for (size_t l = 0; l + 1 < m->nlayers; l++)
+    if ((long)m->layer[l].out != r->spec.model.hidden[l]) abort();
   double sum = 0;
-  for (size_t i = 0; i < m->size; i++) sum += m->mem[i];
+  for (size_t i = 0; i < m->size; i++)
+    sum += m->precision == MLP_FLOAT32 ? (double)*mlp_f32(m, i) : *mlp_f64(m, i);
   for (size_t i = 0; i < r->train_size; i++)
     if (r->train_index[i] >= r->train_size + r->dev_size) abort();
   for (size_t i = 0; i < r->dev_size; i++)
