@@ -1,7 +1,8 @@
 #!/bin/sh
 # tests/resume.sh: a run killed (SIGKILL at random moments, SIGINT, SIGTERM)
 # leaves no file or a valid one, and re-running the same command ends
-# bit-identical to a run never interrupted; a different spec is refused; a
+# bit-identical to a run never interrupted (with SGD, and with momentum and
+# Adam, whose state is saved too, under train.shuffle); a different spec is refused; a
 # full disk or a vanished folder costs only the message.
 . "$top_srcdir/tests/setup.sh"
 make_tiny "$tmp/tiny"
@@ -81,6 +82,48 @@ set +e; wait "$pid"; code=$?; set -e
 [ "$code" -eq 1 ] && pass || fail "double SIGINT: exit $code, expected 1"
 expect 0 "$NNEVAL" --no-store --split dev "$f"
 expect 0 run "$f" && same_run "$tmp/reference.h5" "$f"
+
+# ---- momentum (Nesterov) and Adam, each with train.shuffle on a 2-hidden-layer
+# relu network: SIGKILL at a random moment and SIGTERM (the partial epoch's
+# optimizer state dropped with its weights), then resume: bit-identical to
+# an uninterrupted run, /optimizer included
+for opt in momentum adam; do
+  if [ $opt = momentum ]; then
+    set -- train.optimizer=momentum train.nesterov=true train.lr=0.05
+  else
+    set -- train.optimizer=adam train.lr=0.002
+  fi
+  set -- "$@" model.hidden=64-32 model.activation=relu model.init=he train.shuffle=true \
+    train.epochs=60 train.batch=1
+  expect 0 run "$tmp/$opt-ref.h5" "$@"
+  for how in KILL TERM; do
+    f=$tmp/$opt-$how.h5
+    "$NNRUN" -q "$tmp/spec.yaml" -o "$f" "$@" >/dev/null 2>&1 &
+    pid=$!
+    while [ ! -s "$f" ]; do sleep 0.02; done
+    sleep "$(awk -v s="$seed" -v t="$how$opt" 'BEGIN { srand(s + length(t)); printf "%.3f", 0.1 + rand() * 0.3 }')"
+    kill -"$how" "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+    echo "$opt: SIG$how at status '$(h5status "$f")'"
+    # the saved state is that of the saved epoch: 150 steps (batches of 1) each
+    steps=$("$H5DUMP" -a /optimizer/steps "$f" | sed -n 's/^ *(0): //p')
+    epochs=$(h5value "$f" /metrics/epoch | awk -F, '{ print NF }')
+    [ "$steps" = "$((150 * epochs))" ] && pass ||
+      fail "$opt after SIG$how: /optimizer steps $steps after $epochs epochs of 150 batches"
+    expect 0 run "$f" "$@" && same_run "$tmp/$opt-ref.h5" "$f"
+    "$H5DIFF" "$tmp/$opt-ref.h5" "$f" /optimizer >/dev/null && pass ||
+      fail "$opt after SIG$how: /optimizer differs from the uninterrupted run's"
+  done
+done
+# shuffle on changes the run; the same spec twice does not
+"$H5DIFF" "$tmp/adam-ref.h5" "$tmp/adam-KILL.h5" /model >/dev/null && pass || fail "adam: not reproducible"
+expect 0 run "$tmp/adam-noshuffle.h5" train.optimizer=adam train.lr=0.002 model.hidden=64-32 \
+  model.activation=relu model.init=he train.epochs=60 train.batch=1
+if "$H5DIFF" "$tmp/adam-ref.h5" "$tmp/adam-noshuffle.h5" /model >/dev/null; then
+  fail "train.shuffle=true gave the same weights as false"
+else
+  pass
+fi
 
 # ---- an unfinished run of another spec is refused; --force starts over
 f=$tmp/other.h5
