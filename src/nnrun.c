@@ -13,6 +13,7 @@
 
 #include "cli.h"
 #include "run.h"
+#include "vmath.h"
 
 static const char *prog = "nnrun";
 
@@ -144,7 +145,7 @@ int main(int argc, char **argv) {
     case 'q': opt.quiet = 1; break;
     case 'h': usage(stdout); free(command_line); return 0;
     case 'V':
-      printf("nnrun %s (%s)\n", PACKAGE_VERSION, run_blas_name());
+      printf("nnrun %s (%s; element-wise kernels: %s)\n", PACKAGE_VERSION, run_blas_name(), vmath_path());
       free(command_line);
       return 0;
     case ':':
