@@ -20,9 +20,9 @@ static const char *prog = "nnrun";
 static void usage(FILE *f) {
   fprintf(f,
           "Usage: nnrun [OPTIONS] SPEC.yaml [KEY=VALUE ...]\n"
-          "Train the one-hidden-layer network that SPEC.yaml describes, test it, and\n"
-          "write everything to an HDF5 results file: OUTPUT.DIR/RUN.h5, where RUN is the\n"
-          "spec's name followed by the overrides that change it, e.g.\n"
+          "Train the network that SPEC.yaml describes (layers, activation, optimizer),\n"
+          "test it, and write everything to an HDF5 results file: OUTPUT.DIR/RUN.h5, where\n"
+          "RUN is the spec's name followed by the overrides that change it, e.g.\n"
           "runs/regularized,train.lr=1.h5.  The same command names the same file: a\n"
           "complete run of the same spec is up to date, an unfinished one resumes.\n"
           "\n"
