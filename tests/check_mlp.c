@@ -276,10 +276,11 @@ START_TEST(test_confusion_counts) {
 }
 END_TEST
 
-/* A tiny dataset of n images of d pixels with labels i % 10. */
+/* A tiny dataset of n images of d pixels with labels i % 10 (classes as
+ * data_load_files() counts them). */
 static void tiny_dataset(dataset *ds, size_t n, size_t d) {
   memset(ds, 0, sizeof *ds);
-  ds->n = n, ds->d = d, ds->rows = 1, ds->cols = d;
+  ds->n = n, ds->d = d, ds->rows = 1, ds->cols = d, ds->classes = n < 10 ? n : 10;
   ds->x = malloc(n * d);
   ds->y = malloc(n);
   for (size_t i = 0; i < n; i++) {
