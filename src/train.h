@@ -26,7 +26,7 @@
 /* Below this fraction of non-zero pixels, train.input: auto reads a data set
  * sparsely (bench/sparse.c: at MNIST's 19% the sparse products take a third
  * of dense BLAS's time, the gather of the dense batch included). */
-#define TRAIN_SPARSE_DENSITY 0.5
+#define TRAIN_SPARSE_DENSITY 0.4 /* bench/sparse -s: break-even 0.3-0.4 AVX-512 BLAS, 0.5 AVX2 */
 
 /* A data set as the first layer reads it: dense, each byte through a lookup
  * table into a gathered batch, or sparse, its non-zero bytes only. */

@@ -83,17 +83,27 @@ while IFS="$tab" read -r name fmt file recipe msg evalmsg; do
   cp -r "$tmp/good-$fmt" "$d"
   f=$d/$file
   (eval "$recipe") || { fail "$name: the recipe failed"; continue; }
+  [ "$evalmsg" = "=" ] && evalmsg=$msg
   msg=$(printf '%s' "$msg" | sed "s|@D@|$d|g")
-  expect 2 "$NNRUN" "$tmp/tiny.yaml" data.dir="$d" data.format=$fmt output.dir="$tmp/out-$name" &&
-    expect_err "nnrun: $msg" || echo "  in data case $name" >&2
-  [ ! -e "$tmp/out-$name" ] && pass || fail "$name: nnrun created its output folder"
+  if [ "$msg" = - ]; then # data nnrun may train on: a model of its own classes
+    expect 0 "$NNRUN" -q "$tmp/tiny.yaml" data.dir="$d" data.format=$fmt output.dir="$tmp/out-$name" ||
+      echo "  in data case $name" >&2
+  else
+    expect 2 "$NNRUN" "$tmp/tiny.yaml" data.dir="$d" data.format=$fmt output.dir="$tmp/out-$name" &&
+      expect_err "nnrun: $msg" || echo "  in data case $name" >&2
+    [ ! -e "$tmp/out-$name" ] && pass || fail "$name: nnrun created its output folder"
+  fi
   case $file in *test* | t10k*) split=test ;; *) split=dev ;; esac
   r=$tmp/eval-$name.h5
   cp "$tmp/good-$fmt.h5" "$r"
-  [ "$evalmsg" = "=" ] && evalmsg=$msg
   evalmsg=$(printf '%s' "$evalmsg" | sed "s|@D@|$d|g; s|@F@|$r|g")
-  expect 2 "$NNEVAL" --split $split --data "$d" "$r" && expect_err "nneval: $evalmsg" ||
-    echo "  in data case $name (nneval --split $split)" >&2
+  if [ "$evalmsg" = - ]; then
+    expect 0 "$NNEVAL" --no-store --split $split --data "$d" "$r" ||
+      echo "  in data case $name (nneval --split $split)" >&2
+  else
+    expect 2 "$NNEVAL" --split $split --data "$d" "$r" && expect_err "nneval: $evalmsg" ||
+      echo "  in data case $name (nneval --split $split)" >&2
+  fi
   cmp -s "$r" "$tmp/good-$fmt.h5" && pass || fail "$name: nneval changed $r"
   data_cases=$((${data_cases:-0} + 1))
 done <"$top_srcdir/tests/corpus/data.txt"

@@ -740,7 +740,7 @@ END_TEST
 /* A tiny dataset of n images of d pixels with labels i % 10. */
 static void tiny_dataset(dataset *ds, size_t n, size_t d) {
   memset(ds, 0, sizeof *ds);
-  ds->n = n, ds->d = d, ds->rows = 1, ds->cols = d;
+  ds->n = n, ds->d = d, ds->rows = 1, ds->cols = d, ds->classes = 10;
   ds->x = malloc(n * d);
   ds->y = malloc(n);
   for (size_t i = 0; i < n; i++) {
