@@ -32,7 +32,7 @@ static const char *prog = "nnplot";
 #define SIZE_HI 10000
 #define PLOT_PATH_MAX 4096
 #define STDERR_MAX 8192   /* bytes of gnuplot's messages kept for the report */
-#define LEGEND_MAX 48     /* characters of a legend; longer ones are cut in the middle */
+#define LEGEND_MAX 64     /* characters of a legend; longer ones are cut in the middle */
 #define KEY_INSIDE_MAX 2  /* more groups than this: the legend goes right of the plot */
 
 static void usage(FILE *f) {
@@ -284,11 +284,20 @@ static void put_axes(FILE *f, const plot *p, const curves *cv, const options *op
   for (size_t g = 0; g < cv->s->ngroups; g++)
     if (cv->s->groups[g].n > 1 && opt->band != BAND_NONE) banded = 1;
   if (cv->s->ngroups > KEY_INSIDE_MAX || banded) {
-    /* under the plot, in two columns: a train and a dev line per group; the
-     * margin makes room for the tics, the axis label and every row */
-    const size_t rows = cv->s->ngroups;
+    /* under the plot: a train and a dev line per group, in two columns when
+     * two of the longest entries fit the width (a sans character is about
+     * 0.8 of the font size wide, the sample line and gaps about 8), else in
+     * one; the margin makes room for the tics, the axis label and every row */
+    size_t longest = 0;
+    for (size_t g = 0; g < cv->s->ngroups; g++)
+      if (strlen(cv->legend[g]) > longest) longest = strlen(cv->legend[g]);
+    const double scale = fmin((double)opt->width / 800, (double)opt->height / 600);
+    const double font = fmax(7, fmin(60, round(11 * scale)));
+    const double entry = (double)(longest + strlen(" train") + 8) * 0.8 * font;
+    const size_t cols = 2 * entry <= (double)opt->width ? 2 : 1;
+    const size_t rows = (2 * cv->s->ngroups + cols - 1) / cols;
     fprintf(f, "set bmargin %zu\nset key at screen 0.5, screen 0.01 center bottom horizontal "
-               "maxcols 2\n", rows + 4);
+               "maxcols %zu\n", rows + 4, cols);
   }
   else fprintf(f, "set key inside %s\n", p->key);
 }

@@ -511,6 +511,9 @@ void summary_legend(const summary *s, size_t g, char *buf, size_t n) {
   size_t o = 0;
   for (size_t k = 0; k < spec_nkeys() && o < n; k++) {
     if (!summary_key_differs(s, k) || !spec_key_used(sp, k)) continue;
+    /* with --by, the keys asked for and no others (a key that varies along
+     * with them, such as model.init with model.activation, is noise) */
+    if (s->by == SUMMARY_BY_KEYS && !grouping_key(s, k)) continue;
     char text[SPEC_PATH_MAX];
     spec_key_text(sp, k, text, sizeof text);
     int name_key = strcmp(spec_key_path(k), "name") == 0;

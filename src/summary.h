@@ -134,7 +134,8 @@ int summary_key_differs(const summary *s, size_t k);
 const char *summary_group_name(const summary *s, size_t g);
 
 /* A legend for group g: its name when every group's name differs; otherwise
- * the name (when names differ) and "key=value" of each key that differs,
+ * the name (when names differ) and "key=value" of each key that differs
+ * (with SUMMARY_BY_KEYS: of each grouping key that differs),
  * separated by ", "; the first run's file when nothing tells it apart. */
 void summary_legend(const summary *s, size_t g, char *buf, size_t n);
 
