@@ -424,27 +424,74 @@ BACKWARD_BLOCK(tanhf_backward_block, float, VMATHF_BLOCK, tanh_gradf)
 BACKWARD_BLOCK(relu_backward_block, double, VMATH_BLOCK, relu_grad)
 BACKWARD_BLOCK(reluf_backward_block, float, VMATHF_BLOCK, relu_gradf)
 
-#define BACKWARD(name, type, B, block, grad)                                            \
-  VMATH_CLONES void name(type *d, size_t ldd, const type *a, size_t lda, size_t n, \
-                              size_t h, type *db) {                                     \
-    memset(db, 0, h * sizeof *db);                                                      \
-    for (size_t r = 0; r < n; r++) {                                                    \
-      type *dr = d + r * ldd;                                                           \
-      const type *ar = a + r * lda;                                                     \
-      size_t j = 0;                                                                     \
-      for (; j + B <= h; j += B) block(dr + j, ar + j, db + j);                         \
-      for (; j < h; j++) {                                                              \
-        dr[j] = grad(dr[j], ar[j]);                                                     \
-        db[j] += dr[j];                                                                 \
-      }                                                                                 \
-    }                                                                                   \
+/* d = grad(d, a) row by row, in blocks of B columns and then the tail, and
+ * db = the column sums of the new d in row order.  Always inlined with its
+ * block and grad known, so that each kernel below is one straight loop. */
+VMATH_INLINE void backward_rows(double *d, size_t ldd, const double *a, size_t lda, size_t n,
+                                size_t h, double *db,
+                                void (*block)(double *restrict, const double *restrict,
+                                              double *restrict),
+                                double (*grad)(double, double)) {
+  memset(db, 0, h * sizeof *db);
+  for (size_t r = 0; r < n; r++) {
+    double *dr = d + r * ldd;
+    const double *ar = a + r * lda;
+    size_t j = 0;
+    for (; j + VMATH_BLOCK <= h; j += VMATH_BLOCK) block(dr + j, ar + j, db + j);
+    for (; j < h; j++) {
+      dr[j] = grad(dr[j], ar[j]);
+      db[j] += dr[j];
+    }
   }
-BACKWARD(vmath_sigmoid_backward, double, VMATH_BLOCK, sigmoid_backward_block, sigmoid_grad)
-BACKWARD(vmath_sigmoid_backwardf, float, VMATHF_BLOCK, sigmoidf_backward_block, sigmoid_gradf)
-BACKWARD(vmath_tanh_backward, double, VMATH_BLOCK, tanh_backward_block, tanh_grad)
-BACKWARD(vmath_tanh_backwardf, float, VMATHF_BLOCK, tanhf_backward_block, tanh_gradf)
-BACKWARD(vmath_relu_backward, double, VMATH_BLOCK, relu_backward_block, relu_grad)
-BACKWARD(vmath_relu_backwardf, float, VMATHF_BLOCK, reluf_backward_block, relu_gradf)
+}
+
+VMATH_INLINE void backward_rowsf(float *d, size_t ldd, const float *a, size_t lda, size_t n,
+                                 size_t h, float *db,
+                                 void (*block)(float *restrict, const float *restrict,
+                                               float *restrict),
+                                 float (*grad)(float, float)) {
+  memset(db, 0, h * sizeof *db);
+  for (size_t r = 0; r < n; r++) {
+    float *dr = d + r * ldd;
+    const float *ar = a + r * lda;
+    size_t j = 0;
+    for (; j + VMATHF_BLOCK <= h; j += VMATHF_BLOCK) block(dr + j, ar + j, db + j);
+    for (; j < h; j++) {
+      dr[j] = grad(dr[j], ar[j]);
+      db[j] += dr[j];
+    }
+  }
+}
+
+VMATH_CLONES void vmath_sigmoid_backward(double *d, size_t ldd, const double *a, size_t lda,
+                                         size_t n, size_t h, double *db) {
+  backward_rows(d, ldd, a, lda, n, h, db, sigmoid_backward_block, sigmoid_grad);
+}
+
+VMATH_CLONES void vmath_sigmoid_backwardf(float *d, size_t ldd, const float *a, size_t lda,
+                                          size_t n, size_t h, float *db) {
+  backward_rowsf(d, ldd, a, lda, n, h, db, sigmoidf_backward_block, sigmoid_gradf);
+}
+
+VMATH_CLONES void vmath_tanh_backward(double *d, size_t ldd, const double *a, size_t lda,
+                                      size_t n, size_t h, double *db) {
+  backward_rows(d, ldd, a, lda, n, h, db, tanh_backward_block, tanh_grad);
+}
+
+VMATH_CLONES void vmath_tanh_backwardf(float *d, size_t ldd, const float *a, size_t lda,
+                                       size_t n, size_t h, float *db) {
+  backward_rowsf(d, ldd, a, lda, n, h, db, tanhf_backward_block, tanh_gradf);
+}
+
+VMATH_CLONES void vmath_relu_backward(double *d, size_t ldd, const double *a, size_t lda,
+                                      size_t n, size_t h, double *db) {
+  backward_rows(d, ldd, a, lda, n, h, db, relu_backward_block, relu_grad);
+}
+
+VMATH_CLONES void vmath_relu_backwardf(float *d, size_t ldd, const float *a, size_t lda,
+                                       size_t n, size_t h, float *db) {
+  backward_rowsf(d, ldd, a, lda, n, h, db, reluf_backward_block, relu_gradf);
+}
 
 const char *vmath_path(void) {
 #ifdef VMATH_HAVE_CLONES
