@@ -75,6 +75,14 @@ int mlp_init(mlp *m, size_t d, const size_t *hidden, size_t nhidden, size_t k, i
       memset(m, 0, sizeof *m);
       return nn_error_set(err, NN_BADINPUT, "model shape %s has an empty layer", shape);
     }
+    /* at + in * out + out <= MLP_PARAMS_MAX, without overflow */
+    if (in > MLP_PARAMS_MAX / out || in * out + out > MLP_PARAMS_MAX - at) {
+      memset(m, 0, sizeof *m);
+      return nn_error_set(err, NN_BADINPUT,
+                          "layer %zu (%zu x %zu) takes the model beyond the %zu parameters "
+                          "nnrun handles",
+                          l + 1, in, out, (size_t)MLP_PARAMS_MAX);
+    }
     m->layer[l] = (mlp_layer){.in = in, .out = out, .w = at, .b = at + in * out};
     at += in * out + out;
     in = out;

@@ -27,6 +27,7 @@
 
 #define MLP_HIDDEN_MAX 8                    /* hidden layers at most */
 #define MLP_LAYERS_MAX (MLP_HIDDEN_MAX + 1) /* affine maps at most */
+#define MLP_PARAMS_MAX ((size_t)1 << 28)    /* parameters at most: 2 GiB in float64 */
 
 enum mlp_precision { MLP_FLOAT64, MLP_FLOAT32 };
 enum mlp_act { MLP_SIGMOID, MLP_TANH, MLP_RELU };
@@ -74,8 +75,8 @@ typedef struct mlp {
 } mlp;
 
 /* Allocates zeroed parameters for d inputs, nhidden hidden layers of the
- * given widths and k classes.  NN_BADINPUT for an empty layer or too many,
- * NN_FAIL when out of memory. */
+ * given widths and k classes.  NN_BADINPUT for an empty layer, too many
+ * layers or more than MLP_PARAMS_MAX parameters; NN_FAIL when out of memory. */
 int mlp_init(mlp *m, size_t d, const size_t *hidden, size_t nhidden, size_t k, int act,
              int precision, nn_error *err);
 /* Zeroed parameters of m's shape and precision (gradients, optimizer state). */

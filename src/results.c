@@ -646,6 +646,18 @@ static int read_params(h5_reader *c, hid_t g, const char *group, mlp *m) {
 /* The largest extent of one layer a reader accepts. */
 #define MODEL_EXTENT_MAX ((hsize_t)1 << 30)
 
+/* Opens the parameter group what (e.g. "/optimizer/m") = name of loc. */
+static int open_param_group(h5_reader *c, hid_t loc, const char *what, const char *name,
+                            hid_t *g) {
+  htri_t there = H5Lexists(loc, name, H5P_DEFAULT);
+  if (there <= 0)
+    return h5_bad(c, NN_BADINPUT, "%s: %s", what,
+                  there ? "cannot look it up (damaged file?)" : "missing");
+  if ((*g = H5Gopen2(loc, name, H5P_DEFAULT)) < 0)
+    return h5_bad(c, NN_BADINPUT, "%s: expected a group", what);
+  return NN_OK;
+}
+
 static int read_model(h5_reader *c, hid_t f, results *r) {
   int status;
   hid_t g;
@@ -653,7 +665,8 @@ static int read_model(h5_reader *c, hid_t f, results *r) {
   const size_t nh = s->model.nhidden, last = nh + 1;
   /* The parameters are stored in the precision the spec trains in; the
    * hidden widths come from the spec, d from W1 and the classes from the
-   * last layer. */
+   * last layer.  Every dataset's shape is checked before the model is
+   * allocated, so a spec of huge layers costs nothing. */
   const enum h5_kind kw = s->model.precision == SPEC_PREC_FLOAT32 ? H5K_F32 : H5K_F64;
   hsize_t w1[2] = {H5_ANY, nh ? (hsize_t)s->model.hidden[0] : H5_ANY};
   hsize_t wl[2] = {nh ? (hsize_t)s->model.hidden[nh - 1] : H5_ANY, H5_ANY};
@@ -661,16 +674,31 @@ static int read_model(h5_reader *c, hid_t f, results *r) {
   nn_error merr;
   if ((status = h5_open_group(c, f, "model", &g))) return status;
   if ((status = peek_dims(c, g, "/model/W1", "W1", kw, 2, w1))) goto done;
+  if (w1[0] == 0 || w1[0] > MODEL_EXTENT_MAX) {
+    status = h5_bad(c, NN_BADINPUT, "/model/W1: %llu rows (inputs); expected 1 to %llu",
+                    (unsigned long long)w1[0], (unsigned long long)MODEL_EXTENT_MAX);
+    goto done;
+  }
   snprintf(name, sizeof name, "W%zu", last);
   snprintf(what, sizeof what, "/model/%s", name);
   if (nh == 0) wl[0] = w1[0];
   if ((status = peek_dims(c, g, what, name, kw, 2, wl))) goto done;
-  if (w1[0] == 0 || w1[0] > MODEL_EXTENT_MAX || wl[1] < 2 || wl[1] > 256) {
-    status = h5_bad(c, NN_BADINPUT,
-                    "/model: %llu inputs and %llu classes; expected 1 to %llu inputs and 2 to "
-                    "256 classes",
-                    (unsigned long long)w1[0], (unsigned long long)wl[1],
-                    (unsigned long long)MODEL_EXTENT_MAX);
+  if (wl[1] < 2 || wl[1] > 256) {
+    status = h5_bad(c, NN_BADINPUT, "%s: %llu columns (classes); expected 2 to 256", what,
+                    (unsigned long long)wl[1]);
+    goto done;
+  }
+  /* the layers between, and nothing after the last */
+  for (size_t l = 2; l < last; l++) {
+    hsize_t dims[2] = {(hsize_t)s->model.hidden[l - 2], (hsize_t)s->model.hidden[l - 1]};
+    snprintf(name, sizeof name, "W%zu", l);
+    snprintf(what, sizeof what, "/model/%s", name);
+    if ((status = peek_dims(c, g, what, name, kw, 2, dims))) goto done;
+  }
+  snprintf(name, sizeof name, "W%zu", last + 1);
+  if (H5Lexists(g, name, H5P_DEFAULT) != 0) {
+    status = h5_bad(c, NN_BADINPUT, "/model/%s: present, but /spec says model.hidden has %zu "
+                    "layers (expected W1 to W%zu)", name, nh, last);
     goto done;
   }
   size_t hidden[SPEC_HIDDEN_MAX];
@@ -682,7 +710,7 @@ static int read_model(h5_reader *c, hid_t f, results *r) {
   }
   status = read_params(c, g, "/model", &r->model);
 done:
-  H5Gclose(g);
+  if (H5Gclose(g) < 0 && !status) status = h5_bad(c, NN_FAIL, "/model: closing failed");
   return status;
 }
 
@@ -706,24 +734,26 @@ static int read_optimizer(h5_reader *c, hid_t f, results *r) {
   long long steps;
   int status = h5_open_group(c, f, "optimizer", &g);
   if (status) return status;
+  /* steps <= what any spec can take (epochs * batches fit in a long) */
   if ((status = h5_read_attr_text(c, g, "/optimizer", "optimizer", name, sizeof name)) ||
-      (status = h5_read_attr_int(c, g, "/optimizer", "steps", 0, LONG_MAX, &steps)))
+      (status = h5_read_attr_int(c, g, "/optimizer", "steps", 0, LONG_MAX / 2, &steps)))
     goto done;
   if (strcmp(name, optim_name(want.kind)) != 0) {
-    status = h5_bad(c, NN_BADINPUT, "/optimizer: optimizer %s, but /spec says train.optimizer: %s",
-                    name, optim_name(want.kind));
+    char text[300];
+    status = h5_bad(c, NN_BADINPUT, "/optimizer: optimizer '%s', but /spec says train.optimizer: %s",
+                    shown(name, text), optim_name(want.kind));
     goto done;
   }
   r->optimizer.steps = (long)steps;
   if (want.kind == OPTIM_MOMENTUM) {
-    if (!(status = h5_open_group(c, g, "velocity", &sub)))
+    if (!(status = open_param_group(c, g, "/optimizer/velocity", "velocity", &sub)))
       status = read_params(c, sub, "/optimizer/velocity", &r->optimizer.m);
   } else if (want.kind == OPTIM_ADAM) {
-    if (!(status = h5_open_group(c, g, "m", &sub))) {
+    if (!(status = open_param_group(c, g, "/optimizer/m", "m", &sub))) {
       status = read_params(c, sub, "/optimizer/m", &r->optimizer.m);
       H5Gclose(sub);
       sub = -1;
-      if (!status && !(status = h5_open_group(c, g, "v", &sub)))
+      if (!status && !(status = open_param_group(c, g, "/optimizer/v", "v", &sub)))
         status = read_params(c, sub, "/optimizer/v", &r->optimizer.v);
     }
   }
@@ -792,6 +822,26 @@ done:
   return status;
 }
 
+/* A saved epoch's optimizer has taken every batch of the epochs saved, so a
+ * file that says otherwise would resume into another run (a diverged file
+ * holds the partial epoch that blew up, and is never resumed).  A file
+ * without /optimizer (SGD, before optimizers) gets the count. */
+static int check_steps(h5_reader *c, hid_t f, results *r) {
+  const size_t B = r->spec.train.batch > 0 ? (size_t)r->spec.train.batch : 1;
+  const size_t nb = (r->train_size + B - 1) / B;
+  const long want = (long)(r->epochs_done * nb);
+  htri_t has = H5Lexists(f, "optimizer", H5P_DEFAULT);
+  if (has <= 0) {
+    r->optimizer.steps = want;
+    return NN_OK;
+  }
+  if (r->optimizer.steps == want || strcmp(r->status, "diverged") == 0) return NN_OK;
+  return h5_bad(c, NN_BADINPUT,
+                "/optimizer: %ld steps, but the file holds %zu epochs of %zu batches "
+                "(expected %ld steps)",
+                r->optimizer.steps, r->epochs_done, nb, want);
+}
+
 /* The whole file, or (summary) all but /data and /model. */
 static int read_file(results *r, const char *path, int summary, nn_error *err) {
   h5_reader c = {path, err};
@@ -803,7 +853,7 @@ static int read_file(results *r, const char *path, int summary, nn_error *err) {
   if ((status = read_root(&c, f, r)) || (status = read_spec(&c, f, r)) ||
       (!summary && ((status = read_data(&c, f, r)) || (status = read_model(&c, f, r)) ||
                     (status = read_optimizer(&c, f, r)))) ||
-      (status = read_metrics(&c, f, r)))
+      (status = read_metrics(&c, f, r)) || (!summary && (status = check_steps(&c, f, r))))
     goto done;
   if ((has_test = H5Lexists(f, "test", H5P_DEFAULT)) < 0) {
     status = h5_bad(&c, NN_BADINPUT, "/test: cannot look it up");

@@ -298,7 +298,9 @@ static int finish(results *r, const char *status, const train_hooks *hooks, nn_e
 int train_run(results *r, const dataset *train, const dataset *test, const train_hooks *hooks,
               nn_error *err) {
   const spec *s = &r->spec;
-  const size_t B = (size_t)s->train.batch;
+  /* no batch holds more than the train split (a resumed file's spec was
+   * checked against its data only when the run began) */
+  const size_t B = (size_t)s->train.batch < r->train_size ? (size_t)s->train.batch : r->train_size;
   const size_t cap = B > TRAIN_EVAL_CHUNK ? B : TRAIN_EVAL_CHUNK;
   train_buffers b = {0};
   train_feed ftrain = {0}, ftest = {0};
@@ -315,7 +317,7 @@ int train_run(results *r, const dataset *train, const dataset *test, const train
       (rc = optim_init(&saved_opt, r->optimizer.kind, &r->model, err)))
     goto done;
   if (!labels || !order) {
-    rc = nn_error_set(err, NN_FAIL, "out of memory for %zu labels", cap);
+    rc = nn_error_set(err, NN_FAIL, "out of memory for a batch's labels and the epoch's order");
     goto done;
   }
   if (ftrain.sparse) mlp_blas_threads(1); /* the sparse products take the threads */

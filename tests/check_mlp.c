@@ -1142,11 +1142,30 @@ START_TEST(test_feed_picks_by_density) {
 }
 END_TEST
 
+/* A model beyond MLP_PARAMS_MAX parameters is refused before anything is
+ * allocated, whatever a spec or a results file asks for. */
+START_TEST(test_too_many_parameters) {
+  mlp m;
+  nn_error err = {0};
+  const size_t hidden[3] = {10000, 10000, 10000};
+  ck_assert_int_eq(mlp_init(&m, 10000, hidden, 3, 10, MLP_RELU, MLP_FLOAT64, &err), NN_BADINPUT);
+  ck_assert_str_eq(err.msg, "layer 3 (10000 x 10000) takes the model beyond the 268435456 "
+                            "parameters nnrun handles");
+  ck_assert_ptr_null(m.mem);
+  const size_t huge[1] = {(size_t)1 << 40};
+  ck_assert_int_eq(mlp_init(&m, (size_t)1 << 40, huge, 1, 10, MLP_RELU, MLP_FLOAT32, &err),
+                   NN_BADINPUT);
+  ck_assert_int_eq(mlp_init(&m, 10000, hidden, 2, 10, MLP_RELU, MLP_FLOAT32, &err), NN_OK);
+  mlp_free(&m);
+}
+END_TEST
+
 int main(void) {
   Suite *s = suite_create("mlp");
   TCase *t = tcase_create("model");
   tcase_set_timeout(t, 60);
   tcase_add_test(t, test_init_layout);
+  tcase_add_test(t, test_too_many_parameters);
   tcase_add_test(t, test_init_depth0_layout);
   tcase_add_test(t, test_init_deep_layout);
   tcase_add_test(t, test_init_rejects);

@@ -89,6 +89,7 @@ static void fill(results *r, int has_test, size_t epochs) {
   const size_t hidden[1] = {H};
   ck_assert_int_eq(mlp_init(&r->model, D, hidden, 1, K, MLP_SIGMOID, MLP_FLOAT64, NULL), NN_OK);
   ck_assert_int_eq(optim_init(&r->optimizer, OPTIM_SGD, &r->model, NULL), NN_OK);
+  r->optimizer.steps = (long)epochs * 3; /* batches of 2 of the 5 train images */
   double *w = r->model.mem;
   for (size_t i = 0; i < r->model.size; i++) w[i] = sin((double)i) * 1e3 / 7.0;
   w[0] = -0.0;
@@ -354,6 +355,7 @@ START_TEST(replace_existing) {
   ck_assert_int_eq(stat(p, &before), 0);
   results_epoch row = {2, 1, 0.5, 1, 0.5, 1, 0.1};
   ck_assert_int_eq(results_add_epoch(&r, &row, NULL), NN_OK);
+  r.optimizer.steps += 3;
   snprintf(r.status, sizeof r.status, "complete");
   ck_assert_int_eq(results_write(&r, p, &err), NN_OK);
   ck_assert_int_eq(stat(p, &after), 0);
@@ -601,6 +603,7 @@ static void fill_float32(results *r, int spec_precision) {
   r->spec.model.precision = spec_precision;
   ck_assert_int_eq(mlp_init(&r->model, d, hidden, 1, k, MLP_SIGMOID, MLP_FLOAT32, NULL), NN_OK);
   ck_assert_int_eq(optim_init(&r->optimizer, OPTIM_SGD, &r->model, NULL), NN_OK);
+  r->optimizer.steps = 2 * 3;
   float *p = r->model.mem;
   for (size_t i = 0; i < r->model.size; i++) p[i] = (float)(sin((double)i) * 1e3 / 7.0);
   p[0] = -0.0f;
@@ -673,7 +676,7 @@ START_TEST(roundtrip_deep_adam) {
     *mlp_f64(&a.optimizer.m, i) = 1e-3 * sin((double)i);
     *mlp_f64(&a.optimizer.v, i) = 1e-9 * (double)i;
   }
-  a.optimizer.steps = 1234;
+  a.optimizer.steps = 6; /* 2 epochs of ceil(5 / 2) = 3 batches */
   ck_assert_msg(results_write(&a, p, &err) == NN_OK, "%s", err.msg);
   results_init(&b);
   ck_assert_msg(results_read(&b, p, &err) == NN_OK, "%s", err.msg);
@@ -682,11 +685,41 @@ START_TEST(roundtrip_deep_adam) {
   assert_same(&a, &b);
   results_free(&b);
 
+  /* a step count that is not the saved epochs' would resume into another run */
+  a.optimizer.steps = 7;
+  ck_assert_msg(results_write(&a, p, &err) == NN_OK, "%s", err.msg);
+  expect_read_error(p, NN_BADINPUT,
+                    "/optimizer: 7 steps, but the file holds 2 epochs of 3 batches (expected 6 "
+                    "steps)");
+  a.optimizer.steps = 6;
+
+  /* a layer beyond the spec's: refused, not ignored */
+  ck_assert_msg(results_write(&a, p, &err) == NN_OK, "%s", err.msg);
+  a.spec.model.nhidden = 2;
+  a.spec.train.optimizer = SPEC_OPT_SGD;
+  {
+    char *yaml = spec_to_yaml(&a.spec);
+    hid_t f = H5Fopen(p, H5F_ACC_RDWR, H5P_DEFAULT);
+    ck_assert(f >= 0 && yaml);
+    ck_assert(H5Ldelete(f, "/spec", H5P_DEFAULT) >= 0);
+    hid_t t = H5Tcopy(H5T_C_S1), sp = H5Screate(H5S_SCALAR);
+    H5Tset_size(t, strlen(yaml));
+    hid_t d = H5Dcreate2(f, "/spec", t, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    ck_assert(d >= 0 && H5Dwrite(d, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, yaml) >= 0);
+    H5Dclose(d), H5Sclose(sp), H5Tclose(t), H5Fclose(f);
+    free(yaml);
+  }
+  expect_read_error(p, NN_BADINPUT,
+                    "/model/W4: present, but /spec says model.hidden has 2 layers (expected W1 "
+                    "to W3)");
+  a.spec.model.nhidden = 3;
+  a.spec.train.optimizer = SPEC_OPT_ADAM;
+
   /* the spec says momentum, the file holds Adam's state */
   a.spec.train.optimizer = SPEC_OPT_MOMENTUM;
   ck_assert_msg(results_write(&a, p, &err) == NN_OK, "%s", err.msg);
   expect_read_error(p, NN_BADINPUT,
-                    "/optimizer: optimizer adam, but /spec says train.optimizer: momentum");
+                    "/optimizer: optimizer 'adam', but /spec says train.optimizer: momentum");
   /* no hidden layer: W1 (d, k) */
   mlp_free(&a.model);
   optim_free(&a.optimizer);
@@ -694,6 +727,7 @@ START_TEST(roundtrip_deep_adam) {
   a.spec.train.optimizer = SPEC_OPT_SGD;
   ck_assert_int_eq(mlp_init(&a.model, D, NULL, 0, K, MLP_RELU, MLP_FLOAT64, NULL), NN_OK);
   ck_assert_int_eq(optim_init(&a.optimizer, OPTIM_SGD, &a.model, NULL), NN_OK);
+  a.optimizer.steps = 6;
   ck_assert_msg(results_write(&a, p, &err) == NN_OK, "%s", err.msg);
   results_init(&b);
   ck_assert_msg(results_read(&b, p, &err) == NN_OK, "%s", err.msg);
