@@ -138,7 +138,8 @@ static int eval_file(const char *file, const options *opt, data_cache *cache, nn
     rc = nn_error_set(err, NN_FAIL, "out of memory");
     goto done;
   }
-  if ((rc = train_feed_init(&feed, &r, ds, err)) ||
+  if ((rc = train_feed_init(&feed, &r, ds, opt->split == SPLIT_TEST ? DATA_TEST : DATA_TRAIN,
+                           err)) ||
       (rc = train_buffers_init(&b, &r.model, TRAIN_EVAL_CHUNK,
                                feed.sparse ? (int)opt->threads : 0, err)))
     goto done;

@@ -55,10 +55,14 @@ static double *metric_field(results_epoch *row, int c) {
   }
 }
 
+/* The /data attribute values of enum results_input. */
+static const char *const input_names[2] = {"dense", "sparse"};
+
 /* ------------------------------------------------------------- the struct */
 
 void results_init(results *r) {
   memset(r, 0, sizeof *r);
+  r->train_input = r->test_input = RESULTS_INPUT_UNKNOWN;
   snprintf(r->status, sizeof r->status, "running");
   spec_defaults(&r->spec);
 }
@@ -179,6 +183,10 @@ static int write_data(const h5_wprops *p, hid_t f, const results *r, const char 
       h5_write_attr_i64(g, "dev_size", (long long)r->dev_size) < 0 ||
       h5_write_attr_i64(g, "test_size", (long long)r->test_size) < 0 ||
       h5_write_attr_str(g, "normalize", spec_normalize_name(r->spec.data.normalize)) < 0 ||
+      (r->train_input != RESULTS_INPUT_UNKNOWN &&
+       h5_write_attr_str(g, "train_input", input_names[r->train_input]) < 0) ||
+      (r->test_input != RESULTS_INPUT_UNKNOWN &&
+       h5_write_attr_str(g, "test_input", input_names[r->test_input]) < 0) ||
       h5_write_attr_str(g, "train_images", r->train_images) < 0 ||
       h5_write_attr_u32(g, "train_images_crc32", r->train_images_crc32) < 0 ||
       h5_write_attr_str(g, "train_labels", r->train_labels) < 0 ||
@@ -538,6 +546,23 @@ done:
   return status;
 }
 
+/* /data attribute name, when there: RESULTS_INPUT_DENSE or _SPARSE into *v. */
+static int read_input(h5_reader *c, hid_t g, const char *name, int *v) {
+  htri_t there = H5Aexists(g, name);
+  if (there < 0) return h5_bad(c, NN_BADINPUT, "/data attribute '%s': cannot look it up", name);
+  if (!there) return NN_OK; /* written before it was recorded */
+  char text[16], shown_text[300];
+  int status = h5_read_attr_text(c, g, "/data", name, text, sizeof text);
+  if (status) return status;
+  for (int i = 0; i < 2; i++)
+    if (strcmp(text, input_names[i]) == 0) {
+      *v = i;
+      return NN_OK;
+    }
+  return h5_bad(c, NN_BADINPUT, "/data attribute '%s': expected dense or sparse, got '%s'", name,
+                shown(text, shown_text));
+}
+
 static int read_data(h5_reader *c, hid_t f, results *r) {
   int status;
   hid_t g;
@@ -551,7 +576,9 @@ static int read_data(h5_reader *c, hid_t f, results *r) {
       (status = h5_read_attr_int(c, g, w, "train_size", 0, LLONG_MAX / 4, &v[0])) ||
       (status = h5_read_attr_int(c, g, w, "dev_size", 0, LLONG_MAX / 4, &v[1])) ||
       (status = h5_read_attr_int(c, g, w, "test_size", 0, LLONG_MAX / 4, &v[2])) ||
-      (status = h5_read_attr(c, g, w, "normalize", H5K_STR, &norm)))
+      (status = h5_read_attr(c, g, w, "normalize", H5K_STR, &norm)) ||
+      (status = read_input(c, g, "train_input", &r->train_input)) ||
+      (status = read_input(c, g, "test_input", &r->test_input)))
     goto done;
   r->train_size = (size_t)v[0];
   r->dev_size = (size_t)v[1];

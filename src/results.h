@@ -15,6 +15,8 @@
  *   /data        attrs mean, std, train_size, dev_size, test_size, normalize,
  *                train_images, train_images_crc32, train_labels, ..._crc32,
  *                test_images, ..., test_labels, ...;
+ *                train_input, test_input ("dense" | "sparse": how the first
+ *                layer read each file; absent in older files);
  *                datasets train_index (train_size), dev_index (dev_size): uint64,
  *                0-based rows of the original training file
  *   /model       W1 (d, h1), b1 (h1), ..., W{L+1} (hL, k), b{L+1} (k): float64,
@@ -51,6 +53,8 @@
 #define RESULTS_FORMAT_VERSION 1
 #define RESULTS_TEXT_MAX 256
 
+enum results_input { RESULTS_INPUT_UNKNOWN = -1, RESULTS_INPUT_DENSE, RESULTS_INPUT_SPARSE };
+
 typedef struct results_epoch {
   long epoch;               /* 1-based */
   double train_loss, train_accuracy;
@@ -83,6 +87,10 @@ typedef struct results {
   uint32_t test_images_crc32, test_labels_crc32;
   size_t *train_index;                  /* (train_size) owned */
   size_t *dev_index;                    /* (dev_size) owned */
+  /* how the first layer read the training file and the test file:
+   * RESULTS_INPUT_DENSE or _SPARSE, or _UNKNOWN in files written before
+   * this was recorded (their runs chose by the 0.5 density rule) */
+  int train_input, test_input;
 
   mlp model;                            /* owned */
   optim_state optimizer;                /* owned: /optimizer */

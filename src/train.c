@@ -49,7 +49,21 @@ void train_buffers_free(train_buffers *b) {
   memset(b, 0, sizeof *b);
 }
 
-int train_feed_init(train_feed *f, const results *r, const dataset *ds, nn_error *err) {
+int train_feed_sparse(const results *r, const dataset *ds, enum data_split split) {
+  const int recorded = split == DATA_TEST ? r->test_input : r->train_input;
+  if (recorded != RESULTS_INPUT_UNKNOWN) return recorded == RESULTS_INPUT_SPARSE;
+  switch (r->spec.train.input) {
+  case SPEC_INPUT_DENSE: return 0;
+  case SPEC_INPUT_SPARSE: return 1;
+  default: break;
+  }
+  /* an older file's run chose by the rule of its time */
+  const double threshold = r->epochs_done > 0 || r->has_test ? 0.5 : TRAIN_SPARSE_DENSITY;
+  return data_density(ds, NULL, ds->n) < threshold;
+}
+
+int train_feed_init(train_feed *f, const results *r, const dataset *ds, enum data_split split,
+                    nn_error *err) {
   memset(f, 0, sizeof *f);
   f->ds = ds;
   switch (r->spec.data.normalize) {
@@ -60,11 +74,7 @@ int train_feed_init(train_feed *f, const results *r, const dataset *ds, nn_error
   data_lut(f->lut, f->shift, f->scale);
   for (int v = 0; v < 256; v++) f->lutf[v] = (float)f->lut[v];
   f->scale = 1.0 / f->scale; /* the sparse products multiply */
-  switch (r->spec.train.input) {
-  case SPEC_INPUT_DENSE: f->sparse = 0; break;
-  case SPEC_INPUT_SPARSE: f->sparse = 1; break;
-  default: f->sparse = data_density(ds, NULL, ds->n) < TRAIN_SPARSE_DENSITY; break;
-  }
+  f->sparse = train_feed_sparse(r, ds, split);
   return f->sparse ? data_sparse_init(&f->S, ds, err) : NN_OK;
 }
 
@@ -99,6 +109,13 @@ int train_begin(results *r, const dataset *train, const dataset *test, nn_error 
                         test->images_path, test->d, train->images_path, train->d);
 
   r->train_size = train->n - (size_t)s->data.dev_size;
+  /* how the first layer reads each file, recorded so that a resumed run and
+   * nneval read them the same way whatever later versions choose */
+  r->train_input = r->test_input = RESULTS_INPUT_UNKNOWN;
+  r->train_input = train_feed_sparse(r, train, DATA_TRAIN) ? RESULTS_INPUT_SPARSE
+                                                           : RESULTS_INPUT_DENSE;
+  r->test_input = train_feed_sparse(r, test, DATA_TEST) ? RESULTS_INPUT_SPARSE
+                                                        : RESULTS_INPUT_DENSE;
   r->dev_size = (size_t)s->data.dev_size;
   r->test_size = test->n;
   snprintf(r->train_images, sizeof r->train_images, "%s", train->images_path);
@@ -309,8 +326,8 @@ int train_run(results *r, const dataset *train, const dataset *test, const train
   uint8_t *labels = malloc(cap);
   size_t *order = malloc((r->train_size ? r->train_size : 1) * sizeof *order);
   int rc;
-  if ((rc = train_feed_init(&ftrain, r, train, err)) ||
-      (rc = train_feed_init(&ftest, r, test, err)) ||
+  if ((rc = train_feed_init(&ftrain, r, train, DATA_TRAIN, err)) ||
+      (rc = train_feed_init(&ftest, r, test, DATA_TEST, err)) ||
       (rc = train_buffers_init(&b, &r->model, cap,
                                ftrain.sparse || ftest.sparse ? (int)r->threads : 0, err)) ||
       (rc = mlp_init_like(&grad, &r->model, err)) || (rc = mlp_init_like(&saved, &r->model, err)) ||

@@ -39,9 +39,17 @@ typedef struct train_feed {
   data_sparse S;          /* sparse: ds's non-zero pixels; owned */
 } train_feed;
 
-/* Sets up f for ds under r's normalization and spec.train.input (auto:
- * sparse when ds's density is below TRAIN_SPARSE_DENSITY). */
-int train_feed_init(train_feed *f, const results *r, const dataset *ds, nn_error *err);
+/* Whether ds, the file of split (DATA_TRAIN: train and dev; DATA_TEST), is
+ * read sparsely: as r recorded it (train_input, test_input), else by
+ * spec.train.input (auto: sparse when ds's density is below
+ * TRAIN_SPARSE_DENSITY, or below 0.5, the rule before it was recorded, for
+ * a run read back from an older file that has epochs). */
+int train_feed_sparse(const results *r, const dataset *ds, enum data_split split);
+
+/* Sets up f for ds, the file of split, under r's normalization, read as
+ * train_feed_sparse() says. */
+int train_feed_init(train_feed *f, const results *r, const dataset *ds, enum data_split split,
+                    nn_error *err);
 void train_feed_free(train_feed *f);
 
 /* The order in which epoch (1-based) visits the train split: r's train_index

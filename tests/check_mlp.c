@@ -947,7 +947,7 @@ START_TEST(test_evaluate_in_chunks) {
     results r;
     feed_results(&r, SPEC_INPUT_DENSE);
     train_feed f;
-    ck_assert_int_eq(train_feed_init(&f, &r, &ds, NULL), NN_OK);
+    ck_assert_int_eq(train_feed_init(&f, &r, &ds, DATA_TRAIN, NULL), NN_OK);
     train_buffers b;
     ck_assert_int_eq(train_buffers_init(&b, &m, TRAIN_EVAL_CHUNK, 0, NULL), NN_OK);
     double loss, acc;
@@ -1017,7 +1017,7 @@ static void sparse_vs_dense(int precision, int act, const size_t *hidden, size_t
   results r;
   feed_results(&r, SPEC_INPUT_SPARSE);
   train_feed f;
-  ck_assert_int_eq(train_feed_init(&f, &r, &ds, NULL), NN_OK);
+  ck_assert_int_eq(train_feed_init(&f, &r, &ds, DATA_TRAIN, NULL), NN_OK);
   ck_assert(f.sparse);
   mlp m, gd, gs, g2;
   new_model(&m, d, hidden, nhidden, k, act, precision);
@@ -1113,13 +1113,13 @@ START_TEST(test_feed_picks_by_density) {
   results r;
   feed_results(&r, SPEC_INPUT_AUTO);
   train_feed fs, fd, fdense;
-  ck_assert_int_eq(train_feed_init(&fs, &r, &sparse, NULL), NN_OK);
-  ck_assert_int_eq(train_feed_init(&fd, &r, &dense_ds, NULL), NN_OK);
+  ck_assert_int_eq(train_feed_init(&fs, &r, &sparse, DATA_TRAIN, NULL), NN_OK);
+  ck_assert_int_eq(train_feed_init(&fd, &r, &dense_ds, DATA_TRAIN, NULL), NN_OK);
   ck_assert(fs.sparse);
   ck_assert(!fd.sparse);
   ck_assert(data_density(&sparse, NULL, sparse.n) < 0.3);
   r.spec.train.input = SPEC_INPUT_DENSE;
-  ck_assert_int_eq(train_feed_init(&fdense, &r, &sparse, NULL), NN_OK);
+  ck_assert_int_eq(train_feed_init(&fdense, &r, &sparse, DATA_TRAIN, NULL), NN_OK);
   ck_assert(!fdense.sparse);
   mlp m;
   random_model(&m, 30, 6, 10, 0.2, MLP_FLOAT64, rng);
@@ -1160,11 +1160,40 @@ START_TEST(test_too_many_parameters) {
 }
 END_TEST
 
+/* The input path a run took is recorded and followed whatever the threshold
+ * says later; a file from before the record follows the 0.5 rule of its
+ * time once it has epochs; a fresh run follows TRAIN_SPARSE_DENSITY. */
+START_TEST(test_feed_follows_the_record) {
+  dataset ds;
+  tiny_dataset(&ds, 200, 20);
+  for (size_t i = 0; i < ds.n * ds.d; i++) /* 45% non-zero */
+    ds.x[i] = (i * 7919) % 100 < 45 ? (uint8_t)(1 + i % 200) : 0;
+  const double density = data_density(&ds, NULL, ds.n);
+  ck_assert(density > TRAIN_SPARSE_DENSITY && density < 0.5);
+  results r;
+  feed_results(&r, SPEC_INPUT_AUTO);
+  ck_assert(!train_feed_sparse(&r, &ds, DATA_TRAIN));  /* fresh: dense above the threshold */
+  r.epochs_done = 3;                                   /* an older file with epochs */
+  ck_assert(train_feed_sparse(&r, &ds, DATA_TRAIN));   /* ... took the 0.5 rule: sparse */
+  r.train_input = RESULTS_INPUT_DENSE;                 /* what a file records wins */
+  ck_assert(!train_feed_sparse(&r, &ds, DATA_TRAIN));
+  ck_assert(train_feed_sparse(&r, &ds, DATA_TEST));    /* test_input unknown: the 0.5 rule */
+  r.test_input = RESULTS_INPUT_DENSE;
+  ck_assert(!train_feed_sparse(&r, &ds, DATA_TEST));
+  r.train_input = RESULTS_INPUT_SPARSE;
+  r.spec.train.input = SPEC_INPUT_DENSE;               /* the record is what the run did */
+  ck_assert(train_feed_sparse(&r, &ds, DATA_TRAIN));
+  results_free(&r);
+  data_free(&ds);
+}
+END_TEST
+
 int main(void) {
   Suite *s = suite_create("mlp");
   TCase *t = tcase_create("model");
   tcase_set_timeout(t, 60);
   tcase_add_test(t, test_init_layout);
+  tcase_add_test(t, test_feed_follows_the_record);
   tcase_add_test(t, test_too_many_parameters);
   tcase_add_test(t, test_init_depth0_layout);
   tcase_add_test(t, test_init_deep_layout);

@@ -77,6 +77,8 @@ static void fill(results *r, int has_test, size_t epochs) {
   snprintf(r->train_labels, sizeof r->train_labels, "data/mnist/train-labels-idx1-ubyte.gz");
   snprintf(r->test_images, sizeof r->test_images, "data/mnist/t10k-images-idx3-ubyte");
   snprintf(r->test_labels, sizeof r->test_labels, "data/mnist/t10k-labels-idx1-ubyte");
+  r->train_input = RESULTS_INPUT_SPARSE;
+  r->test_input = RESULTS_INPUT_DENSE;
   r->train_images_crc32 = 0xdeadbeefu;
   r->train_labels_crc32 = 0xffffffffu;
   r->test_images_crc32 = 0;
@@ -162,6 +164,8 @@ static void assert_same(const results *a, const results *b) {
   ck_assert_uint_eq(a->train_labels_crc32, b->train_labels_crc32);
   ck_assert_uint_eq(a->test_images_crc32, b->test_images_crc32);
   ck_assert_uint_eq(a->test_labels_crc32, b->test_labels_crc32);
+  ck_assert_int_eq(a->train_input, b->train_input);
+  ck_assert_int_eq(a->test_input, b->test_input);
   for (size_t i = 0; i < a->train_size; i++) ck_assert_uint_eq(a->train_index[i], b->train_index[i]);
   for (size_t i = 0; i < a->dev_size; i++) ck_assert_uint_eq(a->dev_index[i], b->dev_index[i]);
   ck_assert_uint_eq(a->model.d, b->model.d);
