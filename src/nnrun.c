@@ -4,6 +4,7 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -133,6 +134,9 @@ int main(int argc, char **argv) {
       {"version", no_argument, NULL, 'V'},      {NULL, 0, NULL, 0}};
   options opt = {0};
   int c;
+  /* A closed standard output (nnrun ... | head -1) must not lose the run:
+   * writes to it fail with EPIPE, and the run goes on quietly. */
+  signal(SIGPIPE, SIG_IGN);
   /* before getopt_long() permutes argv */
   char *command_line = cli_command_line(argc, argv);
   opterr = 0;
@@ -277,7 +281,7 @@ fail:
 done:
   run_close(&u);
   free(command_line);
-  if (fflush(stdout) != 0 && rc == NN_OK) {
+  if (fflush(stdout) != 0 && errno != EPIPE && rc == NN_OK) {
     fprintf(stderr, "%s: error writing to standard output\n", prog);
     rc = NN_FAIL;
   }

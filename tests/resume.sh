@@ -125,6 +125,17 @@ else
   pass
 fi
 
+# ---- a closed standard output (nnrun | head -1) does not lose the run: nnrun
+# trains on quietly, ends complete and exits 0 (it died of SIGPIPE, status
+# running)
+f=$tmp/pipe.h5
+{ code=0; "$NNRUN" "$tmp/spec.yaml" -o "$f" 2>"$tmp/pipe.err" || code=$?; echo $code >"$tmp/pipe.rc"; } |
+  head -n 1 >/dev/null
+[ "$(cat "$tmp/pipe.rc")" = 0 ] && pass || fail "nnrun | head -1: exit $(cat "$tmp/pipe.rc")"
+[ "$(h5status "$f")" = complete ] && pass || fail "nnrun | head -1: status $(h5status "$f")"
+[ ! -s "$tmp/pipe.err" ] && pass || fail "nnrun | head -1 said: $(cat "$tmp/pipe.err")"
+same_run "$tmp/reference.h5" "$f"
+
 # ---- an unfinished run of another spec is refused; --force starts over
 f=$tmp/other.h5
 "$NNRUN" -q "$tmp/spec.yaml" -o "$f" train.epochs=1000 >/dev/null 2>&1 &
