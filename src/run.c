@@ -181,22 +181,34 @@ static int examine(run *u, int force, nn_error *err) {
   }
   if (S_ISDIR(st.st_mode))
     return nn_error_set(err, NN_BADINPUT, "cannot write %s: it is a directory", path);
-  if (!S_ISREG(st.st_mode)) {
-    if (force) return NN_OK; /* replaced by rename, never written through */
+  /* nnrun replaces its own results files (damaged ones included) and empty
+   * files, never anything else, --force or not: a link, a FIFO, a device or
+   * someone's notes at the output path is a mistake to report */
+  if (!S_ISREG(st.st_mode))
     return nn_error_set(err, NN_BADINPUT,
-                        "%s exists and is not a regular file (a link, FIFO or device); use "
-                        "--force to replace it or -o to write elsewhere",
+                        "%s exists and is not a regular file (a link, FIFO or device); nnrun "
+                        "never replaces one, even with --force: remove it or use -o to write "
+                        "elsewhere",
                         path);
-  }
   nn_error probe = {0};
   results old;
   /* read whole: a damaged file is never "up to date", and an unfinished one
    * is the run to continue */
   if (results_read(&old, path, &probe) != NN_OK) {
-    if (force) return NN_OK;
+    char status[32];
+    nn_error ignored = {0};
+    const int ours = st.st_size == 0 || results_read_status(path, status, sizeof status,
+                                                            &ignored) == NN_OK;
+    if (force && ours) return NN_OK;
+    if (ours)
+      return nn_error_set(err, NN_BADINPUT,
+                          "%s exists but cannot be read as an nnrun results file (%s); use "
+                          "--force to replace it or -o to write elsewhere",
+                          path, probe.msg);
     return nn_error_set(err, NN_BADINPUT,
-                        "%s exists and is not an nnrun results file (%s); use --force to "
-                        "replace it or -o to write elsewhere",
+                        "%s exists and is not an nnrun results file (%s); nnrun never "
+                        "replaces other files, even with --force: remove it or use -o to "
+                        "write elsewhere",
                         path, probe.msg);
   }
   char diff[NN_ERROR_MAX / 2];

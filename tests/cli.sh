@@ -114,6 +114,13 @@ expect 2 "$NNRUN" "$tmp/tiny.yaml" train.lr=0.5 -o "$f" &&
 echo "not hdf5" >"$tmp/foreign.h5"
 expect 2 "$NNRUN" "$tmp/tiny.yaml" -o "$tmp/foreign.h5" && expect_in "$tmp/err" "is not an nnrun results file"
 [ "$(cat "$tmp/foreign.h5")" = "not hdf5" ] && pass || fail "a foreign file was overwritten"
+# --force replaces results files and empty files, never anything else
+expect 2 "$NNRUN" -q --force "$tmp/tiny.yaml" -o "$tmp/foreign.h5" &&
+  expect_err "nnrun: $tmp/foreign.h5 exists and is not an nnrun results file ($tmp/foreign.h5: not an HDF5 file); nnrun never replaces other files, even with --force: remove it or use -o to write elsewhere"
+[ "$(cat "$tmp/foreign.h5")" = "not hdf5" ] && pass || fail "--force overwrote a foreign file"
+: >"$tmp/empty.h5"
+expect 0 "$NNRUN" -q --force "$tmp/tiny.yaml" -o "$tmp/empty.h5"
+[ -s "$tmp/empty.h5" ] && pass || fail "--force did not replace an empty file"
 
 # ---- determinism: the same spec twice gives the same weights and metrics
 expect 0 "$NNRUN" -q --force "$tmp/tiny.yaml" -o "$tmp/again.h5"

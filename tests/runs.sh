@@ -270,6 +270,9 @@ expect_in "$tmp/err" "$tmp/F.h5"
 expect 2 timeout 10 "$NNEVAL" "$tmp/F.h5"
 expect 2 timeout 10 "$NNEVAL" --no-store "$tmp/F.h5"
 [ -p "$tmp/F.h5" ] && pass || fail "the FIFO F.h5 was replaced without --force"
+expect 2 timeout 10 "$NNRUN" -q --force slow.yaml -o "$tmp/F.h5" &&
+  expect_err "nnrun: $tmp/F.h5 exists and is not a regular file (a link, FIFO or device); nnrun never replaces one, even with --force: remove it or use -o to write elsewhere"
+[ -p "$tmp/F.h5" ] && pass || fail "the FIFO F.h5 was replaced with --force"
 # a FIFO at the lock path: no hang, exit 2
 mkfifo "$tmp/G.h5.lock"
 expect 2 timeout 10 "$NNRUN" -q slow.yaml -o "$tmp/G.h5"
