@@ -420,16 +420,24 @@ static int exists(const char *path) {
   return stat(path, &sb) == 0 || (errno != ENOENT && errno != ENOTDIR);
 }
 
+/* The end of a missing file's message: how the program's user points it
+ * at another folder. */
+static const char *elsewhere(enum data_hint hint, int idx) {
+  if (hint == DATA_HINT_OPTION) return "or give --data DIR, the folder that holds them";
+  return idx ? "or set data.dir"
+             : "or set data.dir, or use data.format: idx after running `make data`";
+}
+
 static int find_one(char out[DATA_PATH_MAX], const char *dir, const char *name, int idx,
-                    nn_error *err) {
+                    enum data_hint hint, nn_error *err) {
   char gz[DATA_PATH_MAX];
   int st = join(out, dir, name, "", err);
   if (st) return st;
   if (exists(out)) return NN_OK;
   if (!idx)
     return nn_error_set(err, NN_BADINPUT,
-                        "%s: no such file (expected the CS229 CSV files in this folder; "
-                        "or set data.dir, or use data.format: idx after running `make data`)", out);
+                        "%s: no such file (expected the CS229 CSV files in this folder; %s)",
+                        out, elsewhere(hint, 0));
   if ((st = join(gz, dir, name, ".gz", err)) != NN_OK) return st;
   if (exists(gz)) {
     memcpy(out, gz, DATA_PATH_MAX);
@@ -437,16 +445,22 @@ static int find_one(char out[DATA_PATH_MAX], const char *dir, const char *name, 
   }
   return nn_error_set(err, NN_BADINPUT,
                       "%s: no such file (nor %s.gz): run `make data` to fetch MNIST or "
-                      "`make fashion-data` for Fashion-MNIST (or set data.dir)",
-                      out, out);
+                      "`make fashion-data` for Fashion-MNIST (%s)",
+                      out, out, elsewhere(hint, 1));
 }
 
 int data_find(const char *dir, int format, enum data_split split, char images[DATA_PATH_MAX],
               char labels[DATA_PATH_MAX], nn_error *err) {
+  return data_find_hint(dir, format, split, images, labels, DATA_HINT_SPEC, err);
+}
+
+int data_find_hint(const char *dir, int format, enum data_split split,
+                   char images[DATA_PATH_MAX], char labels[DATA_PATH_MAX],
+                   enum data_hint hint, nn_error *err) {
   int s = split == DATA_TEST ? 1 : 0;
   const char *const *names = format == 0 ? idx_names[s] : csv_names[s];
-  int st = find_one(images, dir, names[0], format == 0, err);
-  if (!st) st = find_one(labels, dir, names[1], format == 0, err);
+  int st = find_one(images, dir, names[0], format == 0, hint, err);
+  if (!st) st = find_one(labels, dir, names[1], format == 0, hint, err);
   return st;
 }
 

@@ -44,6 +44,15 @@ typedef struct dataset {
 int data_find(const char *dir, int format, enum data_split split,
               char images[DATA_PATH_MAX], char labels[DATA_PATH_MAX], nn_error *err);
 
+/* How a missing file's message tells the user to point elsewhere: by the
+ * spec's data.dir (nnrun) or by an option --data DIR (nneval). */
+enum data_hint { DATA_HINT_SPEC, DATA_HINT_OPTION };
+
+/* data_find() with the message's hint chosen by the caller. */
+int data_find_hint(const char *dir, int format, enum data_split split,
+                   char images[DATA_PATH_MAX], char labels[DATA_PATH_MAX],
+                   enum data_hint hint, nn_error *err);
+
 /* data_find() then data_load_files().  ds is zeroed first. */
 int data_load(dataset *ds, const char *dir, int format, enum data_split split,
               nn_error *err);

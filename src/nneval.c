@@ -60,7 +60,7 @@ static int load_split(const results *r, const options *opt, const char *file, da
   const char *dir = opt->data_dir ? opt->data_dir : r->spec.data.dir;
   enum data_split which = opt->split == SPLIT_TEST ? DATA_TEST : DATA_TRAIN;
   char images[DATA_PATH_MAX], labels[DATA_PATH_MAX];
-  int rc = data_find(dir, r->spec.data.format, which, images, labels, err);
+  int rc = data_find_hint(dir, r->spec.data.format, which, images, labels, DATA_HINT_OPTION, err);
   if (rc) return rc;
   if (!cache->loaded || strcmp(cache->ds.images_path, images) != 0 ||
       strcmp(cache->ds.labels_path, labels) != 0) {
