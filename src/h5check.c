@@ -247,16 +247,16 @@ static H5O_type_t h5_object_type(hid_t loc, const char *name) {
   return info.type;
 }
 
-/* Opens group /name of loc (the root). */
-int h5_open_group(h5_reader *c, hid_t loc, const char *name, hid_t *g) {
+/* Opens group what (its full name, for messages) = name of loc. */
+int h5_open_group(h5_reader *c, hid_t loc, const char *what, const char *name, hid_t *g) {
   htri_t there = H5Lexists(loc, name, H5P_DEFAULT);
   if (there <= 0)
-    return h5_bad(c, NN_BADINPUT, "/%s: %s", name,
+    return h5_bad(c, NN_BADINPUT, "%s: %s", what,
                there ? "cannot look it up (damaged file?)" : "missing");
   if (h5_object_type(loc, name) != H5O_TYPE_GROUP)
-    return h5_bad(c, NN_BADINPUT, "/%s: expected a group", name);
+    return h5_bad(c, NN_BADINPUT, "%s: expected a group", what);
   if ((*g = H5Gopen2(loc, name, H5P_DEFAULT)) < 0)
-    return h5_bad(c, NN_BADINPUT, "/%s: cannot open", name);
+    return h5_bad(c, NN_BADINPUT, "%s: cannot open", what);
   return NN_OK;
 }
 

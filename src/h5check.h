@@ -69,8 +69,8 @@ enum h5_kind { H5K_F64, H5K_F32, H5K_INT, H5K_STR };
 /* Records "PATH: MSG" with status in c->err and returns status. */
 int h5_bad(h5_reader *c, int status, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
-/* Opens group /name of loc (the root). */
-int h5_open_group(h5_reader *c, hid_t loc, const char *name, hid_t *g);
+/* Opens group what (its full name, for messages) = name of loc, after checking that it is one. */
+int h5_open_group(h5_reader *c, hid_t loc, const char *what, const char *name, hid_t *g);
 
 /* Opens dataset what (its full name, for messages) = name in loc and checks
  * its kind, rank and dims (H5_ANY entries match anything and are filled in)

@@ -570,7 +570,7 @@ static int read_data(h5_reader *c, hid_t f, results *r) {
   char *norm = NULL;
   void *buf = NULL;
   const char *w = "/data";
-  if ((status = h5_open_group(c, f, "data", &g))) return status;
+  if ((status = h5_open_group(c, f, "/data", "data", &g))) return status;
   if ((status = h5_read_attr(c, g, w, "mean", H5K_F64, &r->mean)) ||
       (status = h5_read_attr(c, g, w, "std", H5K_F64, &r->std)) ||
       (status = h5_read_attr_int(c, g, w, "train_size", 0, LLONG_MAX / 4, &v[0])) ||
@@ -673,18 +673,6 @@ static int read_params(h5_reader *c, hid_t g, const char *group, mlp *m) {
 /* The largest extent of one layer a reader accepts. */
 #define MODEL_EXTENT_MAX ((hsize_t)1 << 30)
 
-/* Opens the parameter group what (e.g. "/optimizer/m") = name of loc. */
-static int open_param_group(h5_reader *c, hid_t loc, const char *what, const char *name,
-                            hid_t *g) {
-  htri_t there = H5Lexists(loc, name, H5P_DEFAULT);
-  if (there <= 0)
-    return h5_bad(c, NN_BADINPUT, "%s: %s", what,
-                  there ? "cannot look it up (damaged file?)" : "missing");
-  if ((*g = H5Gopen2(loc, name, H5P_DEFAULT)) < 0)
-    return h5_bad(c, NN_BADINPUT, "%s: expected a group", what);
-  return NN_OK;
-}
-
 static int read_model(h5_reader *c, hid_t f, results *r) {
   int status;
   hid_t g;
@@ -699,7 +687,7 @@ static int read_model(h5_reader *c, hid_t f, results *r) {
   hsize_t wl[2] = {nh ? (hsize_t)s->model.hidden[nh - 1] : H5_ANY, H5_ANY};
   char name[16], what[64];
   nn_error merr;
-  if ((status = h5_open_group(c, f, "model", &g))) return status;
+  if ((status = h5_open_group(c, f, "/model", "model", &g))) return status;
   if ((status = peek_dims(c, g, "/model/W1", "W1", kw, 2, w1))) goto done;
   if (w1[0] == 0 || w1[0] > MODEL_EXTENT_MAX) {
     status = h5_bad(c, NN_BADINPUT, "/model/W1: %llu rows (inputs); expected 1 to %llu",
@@ -759,7 +747,7 @@ static int read_optimizer(h5_reader *c, hid_t f, results *r) {
   hid_t g, sub = -1;
   char name[32];
   long long steps;
-  int status = h5_open_group(c, f, "optimizer", &g);
+  int status = h5_open_group(c, f, "/optimizer", "optimizer", &g);
   if (status) return status;
   /* steps <= what any spec can take (epochs * batches fit in a long) */
   if ((status = h5_read_attr_text(c, g, "/optimizer", "optimizer", name, sizeof name)) ||
@@ -773,14 +761,14 @@ static int read_optimizer(h5_reader *c, hid_t f, results *r) {
   }
   r->optimizer.steps = (long)steps;
   if (want.kind == OPTIM_MOMENTUM) {
-    if (!(status = open_param_group(c, g, "/optimizer/velocity", "velocity", &sub)))
+    if (!(status = h5_open_group(c, g, "/optimizer/velocity", "velocity", &sub)))
       status = read_params(c, sub, "/optimizer/velocity", &r->optimizer.m);
   } else if (want.kind == OPTIM_ADAM) {
-    if (!(status = open_param_group(c, g, "/optimizer/m", "m", &sub))) {
+    if (!(status = h5_open_group(c, g, "/optimizer/m", "m", &sub))) {
       status = read_params(c, sub, "/optimizer/m", &r->optimizer.m);
       H5Gclose(sub);
       sub = -1;
-      if (!status && !(status = open_param_group(c, g, "/optimizer/v", "v", &sub)))
+      if (!status && !(status = h5_open_group(c, g, "/optimizer/v", "v", &sub)))
         status = read_params(c, sub, "/optimizer/v", &r->optimizer.v);
     }
   }
@@ -795,7 +783,7 @@ static int read_metrics(h5_reader *c, hid_t f, results *r) {
   hid_t g;
   hsize_t dims[1] = {H5_ANY};
   void *buf = NULL;
-  if ((status = h5_open_group(c, f, "metrics", &g))) return status;
+  if ((status = h5_open_group(c, f, "/metrics", "metrics", &g))) return status;
   if ((status = h5_load_dset(c, g, "/metrics/epoch", "epoch", H5K_INT, 1, dims, H5T_NATIVE_LONG,
                           sizeof(long), &buf)))
     goto done;
@@ -828,7 +816,7 @@ static int read_test(h5_reader *c, hid_t f, results *r) {
   hsize_t none[1], kk[2] = {r->model.k ? r->model.k : H5_ANY, r->model.k ? r->model.k : H5_ANY};
   long long n;
   void *buf = NULL;
-  if ((status = h5_open_group(c, f, "test", &g))) return status;
+  if ((status = h5_open_group(c, f, "/test", "test", &g))) return status;
   if ((status = h5_open_dset(c, g, "/test/loss", "loss", H5K_F64, 0, none, &d)) ||
       (status = h5_read_dset(c, "/test/loss", d, H5T_NATIVE_DOUBLE, 1, &r->test_loss)) ||
       (status = h5_open_dset(c, g, "/test/accuracy", "accuracy", H5K_F64, 0, none, &d)) ||
