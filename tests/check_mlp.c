@@ -1081,25 +1081,24 @@ static void sparse_vs_dense(int precision, int act, const size_t *hidden, size_t
 /* Every activation at depth 1 and 3, and depth 0, each in its own precision
  * below.  First-layer widths that are not multiples of the panel width (16
  * columns in float64, 32 in float32); k = 10 at depth 0. */
+static void sparse_vs_dense_all(int precision, const size_t h[3]) {
+  sparse_vs_dense(precision, MLP_SIGMOID, h, 1);
+  sparse_vs_dense(precision, MLP_SIGMOID, NULL, 0);
+  for (size_t a = 0; a < mlp_nactivations; a++) {
+    if (a != MLP_SIGMOID) sparse_vs_dense(precision, (int)a, h, 1);
+    sparse_vs_dense(precision, (int)a, h, 3);
+  }
+}
+
 START_TEST(test_sparse_matches_dense) {
   const size_t h[3] = {19, 12, 7};
-  sparse_vs_dense(MLP_FLOAT64, MLP_SIGMOID, h, 1);
-  sparse_vs_dense(MLP_FLOAT64, MLP_SIGMOID, NULL, 0);
-  for (size_t a = 0; a < mlp_nactivations; a++) {
-    if (a != MLP_SIGMOID) sparse_vs_dense(MLP_FLOAT64, (int)a, h, 1);
-    sparse_vs_dense(MLP_FLOAT64, (int)a, h, 3);
-  }
+  sparse_vs_dense_all(MLP_FLOAT64, h);
 }
 END_TEST
 
 START_TEST(test_sparse_matches_dense_float32) {
   const size_t h[3] = {45, 12, 7};
-  sparse_vs_dense(MLP_FLOAT32, MLP_SIGMOID, h, 1);
-  sparse_vs_dense(MLP_FLOAT32, MLP_SIGMOID, NULL, 0);
-  for (size_t a = 0; a < mlp_nactivations; a++) {
-    if (a != MLP_SIGMOID) sparse_vs_dense(MLP_FLOAT32, (int)a, h, 1);
-    sparse_vs_dense(MLP_FLOAT32, (int)a, h, 3);
-  }
+  sparse_vs_dense_all(MLP_FLOAT32, h);
 }
 END_TEST
 
