@@ -34,6 +34,25 @@ expect 0 $T "$NNPLOT" -q '|touch PWNED;true '
 [ ! -e PWNED ] && pass || fail "nnplot ran a command from a folder name"
 [ -s '|touch PWNED;true /plotme-loss.png' ] && pass || fail "the plot was not drawn there"
 
+# ---- nnplot: gnuplot code in file and folder names (a line break ends a
+# gnuplot command; quotes and backslashes end or escape strings) stays text
+# (issue 10, item 1)
+evil=$(printf 'x\nsystem("touch PWNED1")\n#\\\\"\047.h5')
+cp r/plotme.h5 "$evil"
+dir="o'\"\\\\ system('touch PWNED2')"
+expect 0 $T "$NNPLOT" -q -k -o "$dir" "$evil" r/plotme.h5
+[ ! -e PWNED1 ] && [ ! -e PWNED2 ] && [ ! -e "$dir/PWNED1" ] && pass ||
+  fail "nnplot ran gnuplot's system() from a name"
+[ -s "$dir/compare-loss.png" ] && [ -s "$dir/compare-accuracy.svg" ] && pass ||
+  fail "nnplot drew nothing into a folder with quotes in its name"
+grep -q 'system("touch PWNED1")' "$dir/compare.gp" 2>/dev/null && ! grep -q "^system(" "$dir/compare.gp" && pass ||
+  fail "the kept script has a name on a line of its own: $(grep -n system "$dir/compare.gp")"
+# a line break in the output folder cannot be written into gnuplot's 'set
+# output' at all: refused before gnuplot runs
+dir=$(printf "o\nsystem('touch PWNED3')\n#")
+expect 2 $T "$NNPLOT" -q -o "$dir" r/plotme.h5
+[ ! -e PWNED3 ] && [ ! -e "$dir" ] && pass || fail "nnplot ran or made something for a folder name with a line break"
+
 # ---- nnplot: planted links at the outputs are replaced, never written through
 mkdir -p plot2 && cp r/plotme.h5 plot2/
 echo victim >victim.txt
