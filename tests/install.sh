@@ -122,6 +122,31 @@ else
   echo "skip: comparing the pages with help2man's (help2man not found)"
 fi
 
+# man/mkman without help2man (a tarball build): an existing page is kept, the
+# distributed one is copied into a build tree, and with neither it fails in
+# one line; a help2man that fails leaves the old page as it was.
+mkdir "$tmp/mk" "$tmp/mk/src"
+mkman() { "$top_srcdir/man/mkman" "$1" "$inst/bin/nneval" "$tmp/mk/$2" "$tmp/mk/src/$2" 0.1.0 \
+  'evaluate' "$top_srcdir/man/common.h2m"; }
+echo 'old page' >"$tmp/mk/kept.1"
+expect 0 mkman /nonexistent/help2man kept.1 &&
+  expect_in "$tmp/err" "mkman: warning: help2man not found: keeping $tmp/mk/kept.1 as it is"
+[ "$(cat "$tmp/mk/kept.1")" = 'old page' ] && pass || fail "mkman without help2man changed the page"
+echo 'distributed page' >"$tmp/mk/src/copied.1"
+expect 0 mkman /nonexistent/help2man copied.1 &&
+  expect_in "$tmp/err" "mkman: warning: help2man not found: using the distributed $tmp/mk/src/copied.1"
+[ "$(cat "$tmp/mk/copied.1" 2>&1)" = 'distributed page' ] && pass ||
+  fail "mkman without help2man did not copy the distributed page"
+expect 1 mkman /nonexistent/help2man none.1 &&
+  expect_err "mkman: help2man is needed to make $tmp/mk/none.1: apt-get install help2man"
+if [ "${HELP2MAN:-no}" != no ]; then
+  printf '#!/bin/sh\nexit 3\n' >"$tmp/mk/broken"
+  chmod +x "$tmp/mk/broken"
+  expect 1 "$top_srcdir/man/mkman" "$HELP2MAN" "$tmp/mk/broken" "$tmp/mk/kept.1" /nonexistent 0.1.0 x
+  [ "$(cat "$tmp/mk/kept.1")" = 'old page' ] && [ ! -e "$tmp/mk/kept.1.tmp" ] && pass ||
+    fail "a failing help2man changed the page or left its temporary"
+fi
+
 # ---- the installed fetch script, from a local mirror
 expect 0 "$share/scripts/fetch-mnist" --help && expect_in "$tmp/out" "usage: fetch-mnist [DIR]"
 expect 0 "$share/scripts/fetch-fashion-mnist" --help &&
