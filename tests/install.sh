@@ -53,6 +53,10 @@ for e in regularization lambda models; do
     fail "installed experiments/$e does not run the installed programs: $(grep '^bin=' "$share/experiments/$e")"
 done
 
+# MNIST for the local mirror, found before MNIST_DIR goes: the fetch below
+# must take the files from the mirror, not from MNIST_DIR.
+mnist=$(find_mnist) || mnist=
+
 # From here on: another folder, and a PATH with the installed programs only.
 mkdir "$tmp/work"
 cd "$tmp/work"
@@ -152,7 +156,7 @@ expect 0 "$share/scripts/fetch-mnist" --help && expect_in "$tmp/out" "usage: fet
 expect 0 "$share/scripts/fetch-fashion-mnist" --help &&
   expect_in "$tmp/out" "usage: fetch-fashion-mnist [DIR]"
 names="train-images-idx3-ubyte train-labels-idx1-ubyte t10k-images-idx3-ubyte t10k-labels-idx1-ubyte"
-if mnist=$(find_mnist); then
+if [ -n "$mnist" ]; then
   mkdir "$tmp/mirror"
   for n in $names; do
     if [ -f "$mnist/$n" ]; then gzip -1 -c "$mnist/$n" >"$tmp/mirror/$n.gz"
