@@ -29,8 +29,10 @@ done
 if command -v autoreconf >/dev/null 2>&1; then
   mkdir "$tmp/copy"
   if [ "$git_here" = 1 ]; then
-    # What a clone gets: the tracked files (as they are now in the tree).
-    (cd "$src" && git ls-files -z | tar --null -T - -cf -) | tar -C "$tmp/copy" -xf -
+    # What a clone gets: the tracked files as they are now in the tree (one
+    # deleted from the tree is left out, as the next commit will leave it).
+    (cd "$src" && git ls-files -z | tar --null --ignore-failed-read -T - -cf - 2>/dev/null) |
+      tar -C "$tmp/copy" -xf -
   else
     (cd "$src" && tar -cf - --exclude=autom4te.cache .) | tar -C "$tmp/copy" -xf -
   fi
@@ -55,7 +57,12 @@ fi
 
 # ---- threads: libnn starts them (pthread_create in src/spmm.c), so it is
 # compiled, and every program linked, with the threads flags
+# (make -n -W FILE: what GNU make would run were FILE new)
+gnu_make=0
+$MAKE --version 2>/dev/null | grep -q 'GNU Make' && gnu_make=1
+[ "$gnu_make" = 1 ] || echo "skip: the -pthread checks ($MAKE is not GNU make)"
 for t in "src/spmm.c src/spmm.o" "src/libnn.a src/nnrun" "src/libnn.a tests/check_mlp"; do
+  [ "$gnu_make" = 1 ] || break
   set -- $t
   [ -e "$top_builddir/$2" ] || continue  # no Check, no check_mlp
   mk -n -W "$1" "$2" >"$tmp/make.out" 2>&1
