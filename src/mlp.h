@@ -6,11 +6,14 @@
  *   P = softmax(A_L W_{L+1} + b_{L+1})
  *   loss = mean_r -log P[r, y_r]         objective = loss + lambda sum_l |W_l|^2
  *
- * L = 0 hidden layers is softmax regression.  Every product goes through
- * GSL's BLAS interface (gsl_blas_dgemm, or gsl_blas_sgemm for a float32
- * model: then the parameters, the work buffers and every pass are single
- * precision, and only losses are summed in double), except the first layer's
- * with a sparse input, which runs over the non-zero pixels (spmm.h).
+ * L = 0 hidden layers is softmax regression.  Every matrix product goes
+ * through GSL's BLAS interface (gsl_blas_dgemm, or gsl_blas_sgemm for a
+ * float32 model: then the parameters, the work buffers and every pass are
+ * single precision, and only losses are summed in double), except two with a
+ * sparse input: the first layer's forward product X W1 and its weight
+ * gradient X^T dZ1, which run over the non-zero pixels (spmm.h, on threads of
+ * their own).  Element-wise work (bias, activations, softmax) is in vmath.h
+ * and plain loops.
  * Not here: data sets, specs, batching, optimizers (optim.c) and the epoch
  * loop (train.c).
  */

@@ -59,7 +59,7 @@ typedef struct results_epoch {
   long epoch;               /* 1-based */
   double train_loss, train_accuracy;
   double dev_loss, dev_accuracy;
-  double objective;         /* train_loss + lambda * (|W1|^2 + |W2|^2) */
+  double objective;         /* train_loss + lambda * sum_l |W_l|^2 (every layer's weights) */
   double seconds;           /* wall time of the epoch, evaluation included */
 } results_epoch;
 

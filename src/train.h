@@ -1,5 +1,6 @@
 /* train.h: the reference algorithm around the model -- shuffle and split,
- * normalization, mini-batch SGD epochs, evaluation in chunks, and the epoch
+ * normalization, mini-batch epochs with the spec's optimizer (SGD, momentum
+ * or Adam: optim.h), evaluation in chunks, and the epoch
  * loop with hooks for progress, stop requests and a checkpoint after every
  * epoch.
  *
@@ -103,7 +104,7 @@ typedef struct train_hooks {
    * the end (status set).  A failure stops the run with its status. */
   int (*save)(const results *r, void *ctx, nn_error *err);
   void (*epoch_done)(const results *r, void *ctx);   /* after each saved epoch */
-  /* after each SGD step: batch (1-based) of nbatches in epoch (1-based) */
+  /* after each optimizer step: batch (1-based) of nbatches in epoch (1-based) */
   void (*batch_done)(const results *r, long epoch, size_t batch, size_t nbatches, void *ctx);
   void *ctx;
   /* Non-zero (set by a signal handler) asks the loop to stop at the next
