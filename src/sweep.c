@@ -924,7 +924,7 @@ static void read_random(struct ctx *c, yaml_node_t *m) {
       unknown_key(c, kn, shown, k, random_keys, COUNT(random_keys));
     }
     if (which == 0) nn = v, bad |= random_int(c, v, "random.n", 1, SWEEP_POINTS_MAX, &n);
-    if (which == 1) bad |= random_int(c, v, "random.seed", 0, SEED_MAX, &seed);
+    if (which == 1) bad |= random_int(c, v, "random.seed", 1, SEED_MAX, &seed);
     if (which == 2) keys = v;
     bad |= which < 0;
   }
