@@ -198,8 +198,9 @@ static int is_yaml_nonfinite(const char *t) {
  * spec and the results file) can hold. */
 static int is_utf8(const char *t, size_t len) { return text_is_utf8(t, len); }
 
-/* Writes a value for a message: plain text as is, anything else quoted with C
- * escapes (bytes of invalid UTF-8 too), long values cut with "...". */
+/* Writes a value for a message: plain text as is, anything else (and text
+ * with a space at either end) quoted with C escapes (bytes of invalid UTF-8
+ * too), long values cut with "...". */
 static void show(const char *t, size_t len, int plain, char *buf, size_t n) {
   size_t o = 0;
   const int utf8 = is_utf8(t, len);
@@ -210,6 +211,8 @@ static void show(const char *t, size_t len, int plain, char *buf, size_t n) {
   }
   for (size_t i = 0; i < len && !quote; i++)
     if ((unsigned char)t[i] < 0x20 || t[i] == 0x7f) quote = 1;
+  /* a stray space would vanish in "got  5": quoted, it shows */
+  if (len && (t[0] == ' ' || t[len - 1] == ' ')) quote = 1;
   if (n < 16) {
     if (n) buf[0] = '\0';
     return;
