@@ -183,11 +183,11 @@ static void put_title(FILE *f, const plot *p, const curves *cv, const options *o
   char t[1024];
   size_t o = (size_t)snprintf(t, sizeof t, "%s per epoch: ", p->title);
   if (cv->aggregated) {
-    snprintf(t + o, sizeof t - o, "%zu group%s of %zu runs%s%s", s->ngroups,
-             s->ngroups == 1 ? "" : "s", s->nruns, opt->band == BAND_NONE ? "" : "; ",
+    snprintf(t + o, sizeof t - o, "%zu group%s of %zu run%s%s%s", s->ngroups,
+             text_s(s->ngroups), s->nruns, text_s(s->nruns), opt->band == BAND_NONE ? "" : "; ",
              band_text[opt->band]);
   } else if (s->ngroups > 4) {
-    snprintf(t + o, sizeof t - o, "%zu runs", s->ngroups);
+    snprintf(t + o, sizeof t - o, "%zu runs", s->ngroups); /* more than 4 */
   } else {
     for (size_t i = 0; i < s->ngroups && o < sizeof t; i++) {
       size_t n = s->ngroups;
@@ -369,8 +369,8 @@ static void put_number(FILE *f, double x) {
  * a finite value): epoch, runs, then mean, low, high of each series. */
 static void put_data(FILE *f, const curves *cv, size_t g, const options *opt) {
   const summary_group *gr = &cv->s->groups[g];
-  fprintf(f, "\n# group %zu: %zu run%s, %zu in the mean, %zu epochs\n", g + 1, gr->n,
-          gr->n == 1 ? "" : "s", gr->used, gr->npoints);
+  fprintf(f, "\n# group %zu: %zu run%s, %zu in the mean, %zu epoch%s\n", g + 1, gr->n,
+          text_s(gr->n), gr->used, gr->npoints, text_s(gr->npoints));
   fprintf(f, "$group%zu << EOD\n# epoch runs", g + 1);
   static const char *names[] = {"train_loss", "dev_loss", "train_accuracy", "dev_accuracy"};
   for (int c = 0; c < SUMMARY_NSERIES; c++)
@@ -406,8 +406,9 @@ static void put_script(FILE *f, const curves *cv, const options *opt, const char
   double scale = fmin((double)opt->width / 800, (double)opt->height / 600);
   double font = fmax(7, fmin(60, round(11 * scale)));
 
-  fprintf(f, "# Written by nnplot %s: the plots of %zu runs in %zu curves.\n"
-          "# Rerun with: gnuplot THIS_FILE\n", PACKAGE_VERSION, s->nruns, s->ngroups);
+  fprintf(f, "# Written by nnplot %s: the plots of %zu run%s in %zu curve%s.\n"
+          "# Rerun with: gnuplot THIS_FILE\n", PACKAGE_VERSION, s->nruns, text_s(s->nruns),
+          s->ngroups, text_s(s->ngroups));
   for (size_t g = 0; g < s->ngroups; g++) put_data(f, cv, g, opt);
   fprintf(f, "\nline_width = %.1f\n", fmax(1, round(4 * scale) / 2));
   /* The border behind the lines, which may run along it (accuracy 1). */

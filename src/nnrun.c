@@ -14,6 +14,7 @@
 
 #include "cli.h"
 #include "run.h"
+#include "text.h"
 #include "vmath.h"
 
 static const char *prog = "nnrun";
@@ -249,11 +250,12 @@ int main(int argc, char **argv) {
     }
     char shape[256];
     mlp_shape_text(&r->model, shape, sizeof shape);
-    printf("%s: %zu train / %zu dev / %zu test images, %s %s, %s, %ld epochs, batch %ld, "
+    printf("%s: %zu train / %zu dev / %zu test images, %s %s, %s, %ld epoch%s, batch %ld, "
            "lr %g, lambda %g, %ld BLAS threads -> %s\n",
            name, r->train_size, r->dev_size, r->test_size, shape,
            r->model.nlayers > 1 ? mlp_activations[r->model.act].name : "softmax",
-           optim_name(r->optimizer.kind), r->spec.train.epochs, r->spec.train.batch, r->spec.train.lr, r->spec.train.lambda,
+           optim_name(r->optimizer.kind), r->spec.train.epochs,
+           text_s((unsigned long long)r->spec.train.epochs), r->spec.train.batch, r->spec.train.lr, r->spec.train.lambda,
            threads, path);
     fflush(stdout);
   }

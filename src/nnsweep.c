@@ -411,7 +411,7 @@ static int list_points(const sweeper *s) {
                                       "interrupted", "complete", "diverged",
                                       "another spec", "unreadable", "failed"};
   _Static_assert(sizeof names / sizeof names[0] == RUN_UNREADABLE + 2, "a name per kind");
-  printf("%zu points:", s->sw.npoints);
+  printf("%zu point%s:", s->sw.npoints, text_s(s->sw.npoints));
   int first = 1;
   for (size_t k = 0; k < sizeof names / sizeof names[0]; k++)
     if (counts[k]) {
@@ -501,9 +501,9 @@ static int run_local(const sweeper *s, long jobs) {
     if (needs_run(s, i, &t)) queue[nq++] = i;
   const int tty = !s->opt->quiet && isatty(STDOUT_FILENO);
   if (!s->opt->quiet) {
-    printf("%s: %zu points, %zu to run (%zu complete, %zu diverged%s), %ld at once, %ld BLAS "
+    printf("%s: %zu point%s, %zu to run (%zu complete, %zu diverged%s), %ld at once, %ld BLAS "
            "thread%s each -> %s\n",
-           s->sw.name, s->sw.npoints, nq, t.complete, t.diverged,
+           s->sw.name, s->sw.npoints, text_s(s->sw.npoints), nq, t.complete, t.diverged,
            t.elsewhere ? ", some run elsewhere" : "", jobs, s->threads,
            s->threads == 1 ? "" : "s", s->sw.output_dir);
     fflush(stdout);
@@ -584,9 +584,9 @@ static int run_local(const sweeper *s, long jobs) {
   const size_t notrun = nq - head;
   int rc = t.failed || t.interrupted || notrun || t.elsewhere ? NN_FAIL : NN_OK;
   if (!s->opt->quiet || rc)
-    printf("%s: %zu of %zu points complete, %zu diverged, %zu failed, %zu interrupted%s in "
+    printf("%s: %zu of %zu point%s complete, %zu diverged, %zu failed, %zu interrupted%s in "
            "%.1f s\n",
-           s->sw.name, t.complete, t.total, t.diverged, t.failed, t.interrupted + notrun,
+           s->sw.name, t.complete, t.total, text_s(t.total), t.diverged, t.failed, t.interrupted + notrun,
            t.elsewhere ? ", some being run by other processes" : "", now() - t.start);
   if (stop_signal || t.failed)
     fprintf(stderr, "%s: to resume, run the same command again: %s\n", prog,
@@ -661,8 +661,9 @@ static int run_mpi(const sweeper *s) {
   }
   if (rep.rank == 0) {
     if (!s->opt->quiet || rep.failed)
-      printf("%s: %zu of %zu points ended complete or diverged, %zu failed, over %d ranks\n",
-             s->sw.name, rep.done, rep.ntasks, rep.failed, rep.size);
+      printf("%s: %zu of %zu point%s ended complete or diverged, %zu failed, over %d rank%s\n",
+             s->sw.name, rep.done, rep.ntasks, text_s(rep.ntasks), rep.failed, rep.size,
+             text_s((unsigned long long)rep.size));
     rc = rep.failed ? NN_FAIL : NN_OK;
   }
   farm_report_free(&rep);
@@ -866,8 +867,8 @@ static int submit_slurm(const sweeper *s) {
   id[strcspn(id, ";\n")] = '\0';
   printf("%s\n", id);
   if (!s->opt->quiet)
-    fprintf(stderr, "%s: submitted job array %s: %zu points of %s, logs in %s; "
-            "nnsweep --list %s shows their state\n", prog, id, n, s->sw.name, s->logs, s->sw.file);
+    fprintf(stderr, "%s: submitted job array %s: %zu point%s of %s, logs in %s; "
+            "nnsweep --list %s shows their state\n", prog, id, n, text_s(n), s->sw.name, s->logs, s->sw.file);
   return NN_OK;
 }
 

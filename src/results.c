@@ -852,9 +852,11 @@ static int check_steps(h5_reader *c, hid_t f, results *r) {
   }
   if (r->optimizer.steps == want || strcmp(r->status, "diverged") == 0) return NN_OK;
   return h5_bad(c, NN_BADINPUT,
-                "/optimizer: %ld steps, but the file holds %zu epochs of %zu batches "
-                "(expected %ld steps)",
-                r->optimizer.steps, r->epochs_done, nb, want);
+                "/optimizer: %ld step%s, but the file holds %zu epoch%s of %zu batch%s "
+                "(expected %ld step%s)",
+                r->optimizer.steps, text_s((unsigned long long)r->optimizer.steps), r->epochs_done,
+                text_s(r->epochs_done), nb, nb == 1 ? "" : "es", want,
+                text_s((unsigned long long)want));
 }
 
 /* The whole file, or (summary) all but /data and /model. */

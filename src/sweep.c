@@ -815,8 +815,8 @@ static void read_zip(struct ctx *c, yaml_node_t *m) {
       first = spec_key_path((size_t)i);
       rows = lens[col];
     } else if (lens[col] != rows) {
-      add_error(c, nline(v), ncol(v), k, "expected %zu values like %s (zip takes its lists"
-                " together), got %zu", rows, first, lens[col]);
+      add_error(c, nline(v), ncol(v), k, "expected %zu value%s like %s (zip takes its lists"
+                " together), got %zu", rows, text_s(rows), first, lens[col]);
       ok = 0;
     }
     col++;
