@@ -438,16 +438,35 @@ static int find_gnuplot(char *buf, size_t n) {
   }
 }
 
-/* Prints each line of gnuplot's output as "nnplot: gnuplot: LINE". */
-static void report_lines(const char *text) {
-  while (*text) {
-    size_t len = strcspn(text, "\n");
+/* Prints each line of gnuplot's output (used bytes of text) as "nnplot:
+ * gnuplot: LINE", control characters escaped.  A line that is not text (a
+ * NUL byte, invalid UTF-8 or mostly control bytes: a PNG that gnuplot wrote to
+ * its standard output when it could not open its output file) is never
+ * relayed, only counted. */
+static void report_lines(const char *text, size_t used) {
+  size_t binary = 0;
+  for (const char *end = text + used; text < end;) {
+    const char *nl = memchr(text, '\n', (size_t)(end - text));
+    size_t len = nl ? (size_t)(nl - text) : (size_t)(end - text);
     const char *line = text;
-    text += len + (text[len] == '\n');
+    text += len + (nl != NULL);
+    size_t controls = 0;
+    for (size_t i = 0; i < len; i++)
+      controls += (unsigned char)line[i] < 0x20 && line[i] != '\t' && line[i] != '\r';
+    if (memchr(line, '\0', len) || !text_is_utf8(line, len) || 2 * controls > len) {
+      binary += len + (nl != NULL);
+      continue;
+    }
     while (len && (line[len - 1] == '\r' || line[len - 1] == ' ')) len--;
     size_t skip = strspn(line, " \t^");  /* gnuplot's caret lines add nothing here */
-    if (skip < len) fprintf(stderr, "%s: gnuplot: %.*s\n", prog, (int)len, line);
+    if (skip >= len) continue;
+    char shown[1024];
+    text_escape(line, len, 1, shown, sizeof shown);
+    fprintf(stderr, "%s: gnuplot: %s\n", prog, shown);
   }
+  if (binary)
+    fprintf(stderr, "%s: gnuplot: %zu byte%s of binary output left out (a plot written to its "
+            "standard output?)\n", prog, binary, text_s(binary));
 }
 
 /* Runs gnuplot with script as its standard input; its output and messages
@@ -494,7 +513,7 @@ static int run_gnuplot(const char *gnuplot, FILE *script, nn_error *err) {
   while (waitpid(pid, &status, 0) < 0)
     if (errno != EINTR)
       return nn_error_set(err, NN_FAIL, "waiting for gnuplot: %s", strerror(errno));
-  report_lines(out);
+  report_lines(out, used);
   if (WIFSIGNALED(status))
     return nn_error_set(err, NN_FAIL, "gnuplot was killed by signal %d", WTERMSIG(status));
   if (WEXITSTATUS(status) != 0)

@@ -29,4 +29,26 @@ expect_in "$tmp/out" ", 1 epoch, batch 25,"
 printf 'spec: tiny.yaml\ngrid:\n  seed: [5]\noutput: {dir: %s}\n' "$tmp/sw1" >one.yaml
 expect 0 "$NNSWEEP" --list one.yaml && expect_in "$tmp/out" "1 point:"
 
+# ---- gnuplot's output relayed as text only: a gnuplot that cannot open its
+# output writes the PNG to its standard output, which nnplot must never pass
+# on (it printed the PNG's bytes as message lines); control bytes escaped
+mkdir "$tmp/pngbin"
+cat >"$tmp/pngbin/gnuplot" <<'EOT'
+#!/bin/sh
+PATH=/usr/bin:/bin
+cat >/dev/null
+echo 'cannot open file; output not changed'
+printf '\211PNG\r\n\032\n\000\000\000\rIHDR\000\000\003 \377\330\n\033[2Jcleared\n'
+exit 1
+EOT
+chmod +x "$tmp/pngbin/gnuplot"
+expect 1 env PATH="$tmp/pngbin" "$NNPLOT" -o "$tmp/pngplots" one.h5
+cat >"$tmp/want" <<'EOT'
+nnplot: gnuplot: cannot open file; output not changed
+nnplot: gnuplot: \x1b[2Jcleared
+nnplot: gnuplot: 23 bytes of binary output left out (a plot written to its standard output?)
+nnplot: gnuplot failed (exit status 1); its messages are above
+EOT
+diff "$tmp/want" "$tmp/err" >&2 && pass || fail "nnplot relayed gnuplot's binary output"
+
 finish
