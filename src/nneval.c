@@ -149,14 +149,14 @@ static int eval_file(const char *file, const options *opt, data_cache *cache, nn
   if (feed.sparse) mlp_blas_threads((int)opt->threads);
 
   if (!opt->quiet) {
-    printf("%s: %s loss %.6f accuracy %.4f (n = %zu)\n", file, split_names[opt->split], loss,
-           accuracy, n);
+    cli_printf(stdout, "%s: %s loss %.6f accuracy %.4f (n = %zu)\n", file, split_names[opt->split], loss,
+                       accuracy, n);
     if (!opt->many) print_confusion(confusion, r.model.k);
   }
   if (store) {
     if (strcmp(r.status, "running") == 0) {
-      fprintf(stderr, "%s: %s: the run was killed after epoch %zu; not storing /test (run "
-              "nnrun again to resume it)\n", prog, file, r.epochs_done);
+      cli_printf(stderr, "%s: %s: the run was killed after epoch %zu; not storing /test (run "
+                 "nnrun again to resume it)\n", prog, file, r.epochs_done);
       goto done;
     }
     free(r.confusion);
@@ -193,7 +193,7 @@ int main(int argc, char **argv) {
       else if (strcmp(optarg, "dev") == 0) opt.split = SPLIT_DEV;
       else if (strcmp(optarg, "train") == 0) opt.split = SPLIT_TRAIN;
       else {
-        fprintf(stderr, "%s: --split: expected train, dev or test, got '%s'\n", prog, optarg);
+        cli_printf(stderr, "%s: --split: expected train, dev or test, got '%s'\n", prog, optarg);
         return 2;
       }
       break;
@@ -201,8 +201,8 @@ int main(int argc, char **argv) {
     case 'n': opt.no_store = 1; break;
     case 'j':
       if (cli_parse_long(optarg, 0, 1024, &opt.threads)) {
-        fprintf(stderr, "%s: --threads: expected a whole number 0..1024, got '%s'\n", prog,
-                optarg);
+        cli_printf(stderr, "%s: --threads: expected a whole number 0..1024, got '%s'\n", prog,
+                   optarg);
         return 2;
       }
       break;
@@ -210,15 +210,15 @@ int main(int argc, char **argv) {
     case 'h': usage(stdout); return 0;
     case 'V': printf("nneval %s (%s)\n", PACKAGE_VERSION, run_blas_name()); return 0;
     case ':':
-      fprintf(stderr, "%s: %s needs an argument; see nneval --help\n", prog, argv[optind - 1]);
+      cli_printf(stderr, "%s: %s needs an argument; see nneval --help\n", prog, argv[optind - 1]);
       return 2;
     default:
-      fprintf(stderr, "%s: unknown option '%s'; see nneval --help\n", prog, argv[optind - 1]);
+      cli_printf(stderr, "%s: unknown option '%s'; see nneval --help\n", prog, argv[optind - 1]);
       return 2;
     }
   }
   if (optind >= argc) {
-    fprintf(stderr, "%s: no results file given; usage: nneval [OPTIONS] RESULT.h5 ...\n", prog);
+    cli_printf(stderr, "%s: no results file given; usage: nneval [OPTIONS] RESULT.h5 ...\n", prog);
     return 2;
   }
   opt.many = argc - optind > 1;
@@ -238,7 +238,7 @@ int main(int argc, char **argv) {
   }
   data_free(&cache.ds);
   if (fflush(stdout) != 0 && worst == NN_OK) {
-    fprintf(stderr, "%s: error writing to standard output\n", prog);
+    cli_printf(stderr, "%s: error writing to standard output\n", prog);
     worst = NN_FAIL;
   }
   return worst;

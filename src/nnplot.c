@@ -462,11 +462,11 @@ static void report_lines(const char *text, size_t used) {
     if (skip >= len) continue;
     char shown[1024];
     text_escape(line, len, 1, shown, sizeof shown);
-    fprintf(stderr, "%s: gnuplot: %s\n", prog, shown);
+    cli_printf(stderr, "%s: gnuplot: %s\n", prog, shown);
   }
   if (binary)
-    fprintf(stderr, "%s: gnuplot: %zu byte%s of binary output left out (a plot written to its "
-            "standard output?)\n", prog, binary, text_s(binary));
+    cli_printf(stderr, "%s: gnuplot: %zu byte%s of binary output left out (a plot written to its "
+               "standard output?)\n", prog, binary, text_s(binary));
 }
 
 /* Runs gnuplot with script as its standard input; its output and messages
@@ -619,8 +619,8 @@ static int plot_curves(const curves *cv, const options *opt, nn_error *err) {
     return rc;
   }
   if (!opt->quiet) {
-    for (size_t i = 0; i < n; i++) printf("wrote %s\n", paths[i]);
-    if (opt->keep) printf("wrote %s (gnuplot script)\n", script_path);
+    for (size_t i = 0; i < n; i++) cli_printf(stdout, "wrote %s\n", paths[i]);
+    if (opt->keep) cli_printf(stdout, "wrote %s (gnuplot script)\n", script_path);
   }
   return NN_OK;
 }
@@ -669,10 +669,10 @@ static int plot_summary(summary *s, options *opt) {
   int rc = summary_make_groups(s, opt->by, &err);
   if (!rc && make_legends(&cv)) rc = nn_error_set(&err, NN_FAIL, "out of memory");
   for (size_t r = 0; !rc && r < s->nruns; r++) {
-    if (summary_note(s, r, "plotted", note, sizeof note)) fprintf(stderr, "%s: %s\n", prog, note);
+    if (summary_note(s, r, "plotted", note, sizeof note)) cli_printf(stderr, "%s: %s\n", prog, note);
     if (s->runs[r].epochs_done == 0 && s->nruns > 1)
-      fprintf(stderr, "%s: %s: no completed epoch; left out of the plots\n", prog,
-              s->runs[r].file);
+      cli_printf(stderr, "%s: %s: no completed epoch; left out of the plots\n", prog,
+                 s->runs[r].file);
   }
   if (!rc && !opt->dir) {
     fs_dirname(s->runs[0].file, dir, sizeof dir);
@@ -702,15 +702,15 @@ static int parse_options(int argc, char **argv, options *opt, summary *s) {
     switch (c) {
     case 'o':
       if (!*optarg) {
-        fprintf(stderr, "%s: --output: expected a folder, got ''\n", prog);
+        cli_printf(stderr, "%s: --output: expected a folder, got ''\n", prog);
         return NN_BADINPUT;
       }
       opt->dir = optarg;
       break;
     case 'n':
       if (!plain_prefix(optarg)) {
-        fprintf(stderr, "%s: --name: expected a plain file name prefix (no '/', not starting "
-                "with '.' or '-'), got '%s'\n", prog, optarg);
+        cli_printf(stderr, "%s: --name: expected a plain file name prefix (no '/', not starting "
+                   "with '.' or '-'), got '%s'\n", prog, optarg);
         return NN_BADINPUT;
       }
       opt->name = optarg;
@@ -720,8 +720,8 @@ static int parse_options(int argc, char **argv, options *opt, summary *s) {
       else if (strcmp(optarg, "accuracy") == 0) opt->metrics = METRIC_ACCURACY;
       else if (strcmp(optarg, "both") == 0) opt->metrics = METRIC_BOTH;
       else {
-        fprintf(stderr, "%s: --metric: expected loss, accuracy or both, got '%s'\n", prog,
-                optarg);
+        cli_printf(stderr, "%s: --metric: expected loss, accuracy or both, got '%s'\n", prog,
+                   optarg);
         return NN_BADINPUT;
       }
       break;
@@ -731,14 +731,14 @@ static int parse_options(int argc, char **argv, options *opt, summary *s) {
       else if (strcmp(optarg, "minmax") == 0) opt->band = BAND_MINMAX;
       else if (strcmp(optarg, "none") == 0) opt->band = BAND_NONE;
       else {
-        fprintf(stderr, "%s: --band: expected sd, ci, minmax or none, got '%s'\n", prog,
-                optarg);
+        cli_printf(stderr, "%s: --band: expected sd, ci, minmax or none, got '%s'\n", prog,
+                   optarg);
         return NN_BADINPUT;
       }
       break;
     case 'B':
       if (summary_parse_by(s, optarg, &err)) {
-        fprintf(stderr, "%s: --by: %s\n", prog, err.msg);
+        cli_printf(stderr, "%s: --by: %s\n", prog, err.msg);
         return NN_BADINPUT;
       }
       by = 1;
@@ -747,8 +747,8 @@ static int parse_options(int argc, char **argv, options *opt, summary *s) {
     case 'l': opt->log = 1; break;
     case 's':
       if (parse_size(optarg, &opt->width, &opt->height)) {
-        fprintf(stderr, "%s: --size: expected WIDTHxHEIGHT in pixels, each %d..%d "
-                "(e.g. 800x600), got '%s'\n", prog, SIZE_LO, SIZE_HI, optarg);
+        cli_printf(stderr, "%s: --size: expected WIDTHxHEIGHT in pixels, each %d..%d "
+                   "(e.g. 800x600), got '%s'\n", prog, SIZE_LO, SIZE_HI, optarg);
         return NN_BADINPUT;
       }
       break;
@@ -757,15 +757,15 @@ static int parse_options(int argc, char **argv, options *opt, summary *s) {
     case 'h': usage(stdout); return NN_OK;
     case 'V': printf("nnplot %s\n", PACKAGE_VERSION); return NN_OK;
     case ':':
-      fprintf(stderr, "%s: %s needs an argument; see nnplot --help\n", prog, argv[optind - 1]);
+      cli_printf(stderr, "%s: %s needs an argument; see nnplot --help\n", prog, argv[optind - 1]);
       return NN_BADINPUT;
     default:
-      fprintf(stderr, "%s: unknown option '%s'; see nnplot --help\n", prog, argv[optind - 1]);
+      cli_printf(stderr, "%s: unknown option '%s'; see nnplot --help\n", prog, argv[optind - 1]);
       return NN_BADINPUT;
     }
   }
   if (by && nogroup) {
-    fprintf(stderr, "%s: --by and --no-group exclude each other\n", prog);
+    cli_printf(stderr, "%s: --by and --no-group exclude each other\n", prog);
     return NN_BADINPUT;
   }
   opt->by = nogroup ? SUMMARY_BY_RUN : by ? SUMMARY_BY_KEYS : SUMMARY_BY_SEED;
@@ -779,8 +779,8 @@ int main(int argc, char **argv) {
   int rc = parse_options(argc, argv, &opt, &s);
   if (rc >= 0) return rc;
   if (optind >= argc) {
-    fprintf(stderr, "%s: no results file given; usage: nnplot [OPTIONS] RESULT.h5 ...\n",
-            prog);
+    cli_printf(stderr, "%s: no results file given; usage: nnplot [OPTIONS] RESULT.h5 ...\n",
+               prog);
     return NN_BADINPUT;
   }
   results_quiet_hdf5();
@@ -792,7 +792,7 @@ int main(int argc, char **argv) {
   }
   summary_free(&s);
   if (fflush(stdout) != 0 || ferror(stdout)) {
-    fprintf(stderr, "%s: error writing to standard output\n", prog);
+    cli_printf(stderr, "%s: error writing to standard output\n", prog);
     if (worst == NN_OK) worst = NN_FAIL;
   }
   return worst;

@@ -155,18 +155,18 @@ int main(int argc, char **argv) {
       free(command_line);
       return 0;
     case ':':
-      fprintf(stderr, "%s: %s needs an argument; see nnrun --help\n", prog, argv[optind - 1]);
+      cli_printf(stderr, "%s: %s needs an argument; see nnrun --help\n", prog, argv[optind - 1]);
       free(command_line);
       return 2;
     default:
-      fprintf(stderr, "%s: unknown option '%s'; see nnrun --help\n", prog, argv[optind - 1]);
+      cli_printf(stderr, "%s: unknown option '%s'; see nnrun --help\n", prog, argv[optind - 1]);
       free(command_line);
       return 2;
     }
   }
   if (optind >= argc) {
-    fprintf(stderr, "%s: no spec file given; usage: nnrun [OPTIONS] SPEC.yaml [KEY=VALUE ...]\n",
-            prog);
+    cli_printf(stderr, "%s: no spec file given; usage: nnrun [OPTIONS] SPEC.yaml [KEY=VALUE ...]\n",
+               prog);
     free(command_line);
     return 2;
   }
@@ -220,8 +220,8 @@ int main(int argc, char **argv) {
     }
     fputs(yaml, stdout);
     free(yaml);
-    if (!opt.quiet) fprintf(stderr, "%s: dry run: spec and data files are valid; would write %s\n",
-                            prog, path);
+    if (!opt.quiet) cli_printf(stderr, "%s: dry run: spec and data files are valid; would write %s\n",
+                               prog, path);
     goto done;
   }
 
@@ -231,8 +231,8 @@ int main(int argc, char **argv) {
   results *r = &u.r;
   if (u.start == RUN_UP_TO_DATE) {
     if (!opt.quiet)
-      printf("%s: up to date: %s holds a %s run of this spec; --force trains again\n", name,
-             path, r->status);
+      cli_printf(stdout, "%s: up to date: %s holds a %s run of this spec; --force trains again\n", name,
+                         path, r->status);
     goto done;
   }
   const long threads = cli_set_threads(r->spec.train.threads);
@@ -240,8 +240,8 @@ int main(int argc, char **argv) {
                          .epochs_before = r->epochs_done};
   if (!opt.quiet) {
     if (u.start == RUN_RESUME) {
-      printf("%s: resuming %s after epoch %zu of %ld\n", name, path, r->epochs_done,
-             r->spec.train.epochs);
+      cli_printf(stdout, "%s: resuming %s after epoch %zu of %ld\n", name, path, r->epochs_done,
+                         r->spec.train.epochs);
       const long cores = sysconf(_SC_NPROCESSORS_ONLN) > 0 ? sysconf(_SC_NPROCESSORS_ONLN) : 1;
       const long asked = sp.train.threads > 0 ? sp.train.threads : cores;
       if (asked != threads)
@@ -250,13 +250,13 @@ int main(int argc, char **argv) {
     }
     char shape[256];
     mlp_shape_text(&r->model, shape, sizeof shape);
-    printf("%s: %zu train / %zu dev / %zu test images, %s %s, %s, %ld epoch%s, batch %ld, "
-           "lr %g, lambda %g, %ld BLAS threads -> %s\n",
-           name, r->train_size, r->dev_size, r->test_size, shape,
-           r->model.nlayers > 1 ? mlp_activations[r->model.act].name : "softmax",
-           optim_name(r->optimizer.kind), r->spec.train.epochs,
-           text_s((unsigned long long)r->spec.train.epochs), r->spec.train.batch, r->spec.train.lr, r->spec.train.lambda,
-           threads, path);
+    cli_printf(stdout, "%s: %zu train / %zu dev / %zu test images, %s %s, %s, %ld epoch%s, batch %ld, "
+                       "lr %g, lambda %g, %ld BLAS threads -> %s\n",
+                       name, r->train_size, r->dev_size, r->test_size, shape,
+                       r->model.nlayers > 1 ? mlp_activations[r->model.act].name : "softmax",
+                       optim_name(r->optimizer.kind), r->spec.train.epochs,
+                       text_s((unsigned long long)r->spec.train.epochs), r->spec.train.batch, r->spec.train.lr, r->spec.train.lambda,
+                       threads, path);
     fflush(stdout);
   }
   install_signals();
@@ -270,13 +270,13 @@ int main(int argc, char **argv) {
   if (rc) {
     cli_error(prog, &err);
     if (strcmp(r->status, "interrupted") == 0)
-      fprintf(stderr, "%s: to resume, run the same command again: %s\n", prog,
-              command_line ? command_line : "nnrun ...");
+      cli_printf(stderr, "%s: to resume, run the same command again: %s\n", prog,
+                 command_line ? command_line : "nnrun ...");
     goto done;
   }
   if (!opt.quiet)
-    printf("test loss %.4f accuracy %.4f (n = %ld)  %.1f s in all; wrote %s\n", r->test_loss,
-           r->test_accuracy, r->test_n, train_now() - prog_state.start, path);
+    cli_printf(stdout, "test loss %.4f accuracy %.4f (n = %ld)  %.1f s in all; wrote %s\n", r->test_loss,
+                       r->test_accuracy, r->test_n, train_now() - prog_state.start, path);
   goto done;
 
 fail:
@@ -285,7 +285,7 @@ done:
   run_close(&u);
   free(command_line);
   if (fflush(stdout) != 0 && errno != EPIPE && rc == NN_OK) {
-    fprintf(stderr, "%s: error writing to standard output\n", prog);
+    cli_printf(stderr, "%s: error writing to standard output\n", prog);
     rc = NN_FAIL;
   }
   return rc;

@@ -51,4 +51,38 @@ nnplot: gnuplot failed (exit status 1); its messages are above
 EOT
 diff "$tmp/want" "$tmp/err" >&2 && pass || fail "nnplot relayed gnuplot's binary output"
 
+# ---- a file name with ESC [2J, a newline, a tab and invalid UTF-8 reaches no
+# terminal raw: every program's lines show it escaped, each line one line
+bad=$(printf 'n\033[2Jm\nx\ty\377')
+# plain: no control byte but newlines, and N lines
+plain() {
+  if LC_ALL=C grep -q "$(printf '[\001-\011\013-\037\177]')" "$1" || [ "$(wc -l <"$1")" -ne "$2" ]; then
+    fail "$(basename "$1") is not $2 plain lines"
+    od -c "$1" | head -8 | sed 's/^/  /' >&2
+    return 1
+  fi
+  pass
+}
+shown='n\x1b[2Jm\nx\ty\xff'
+expect 0 "$NNRUN" -o "$bad.h5" tiny.yaml train.epochs=2
+plain "$tmp/out" 4 && expect_in "$tmp/out" "BLAS threads -> $shown.h5" &&
+  expect_in "$tmp/out" "wrote $shown.h5"
+expect 0 "$NNRUN" -o "$bad.h5" tiny.yaml train.epochs=2
+plain "$tmp/out" 1 && expect_in "$tmp/out" "up to date: $shown.h5 holds"
+expect 2 "$NNRUN" -o "$bad.h5" tiny.yaml && plain "$tmp/err" 1 &&
+  expect_in "$tmp/err" "nnrun: $shown.h5 holds a complete run of another spec"
+expect 0 "$NNRUN" -n -o "$bad.h5" tiny.yaml && plain "$tmp/err" 1
+expect 2 "$NNRUN" "$bad.yaml" && plain "$tmp/err" 1 && expect_in "$tmp/err" "nnrun: $shown.yaml"
+expect 2 "$NNRUN" "--$bad" tiny.yaml && expect_err "nnrun: unknown option '--$shown'; see nnrun --help"
+expect 0 "$NNEVAL" --no-store "$bad.h5" && expect_in "$tmp/out" "$shown.h5: test loss" &&
+  plain "$tmp/err" 0 && [ "$(grep -cF -- "$shown" "$tmp/out")" -eq 1 ] && pass || fail "nneval's result line"
+LC_ALL=C grep -q "$(printf '[\001-\011\013-\037\177]')" "$tmp/out" && fail "nneval printed a raw control byte" || pass
+expect 2 "$NNEVAL" "$bad.missing" && plain "$tmp/err" 1
+cp "$bad.h5" twin.h5   # twins: the table names them by file
+expect 0 "$NNCOMPARE" "$bad.h5" twin.h5 && plain "$tmp/out" 4 && expect_in "$tmp/out" "$shown.h5  "
+expect 0 "$NNCOMPARE" --format csv "$bad.h5" && plain "$tmp/out" 2
+expect 2 "$NNCOMPARE" "$bad.missing" && plain "$tmp/err" 1
+expect 2 "$NNPLOT" "$bad.missing" && plain "$tmp/err" 1
+expect 2 "$NNSWEEP" --list "$bad.yaml" && plain "$tmp/err" 1 && expect_in "$tmp/err" "$shown.yaml"
+
 finish
