@@ -29,8 +29,21 @@ const char *fs_basename(const char *path);
 int fs_open_plain(const char *path, int flags, int mode);
 
 /* Writes len bytes of buf to a new file path (never an existing one, never
- * through a link) and fsyncs it.  -1 with errno. */
-int fs_write_new(const char *path, const void *buf, size_t len);
+ * through a link) and fsyncs it.  Its mode is 0666 less the umask, or, when
+ * like is not NULL (the file it is to replace), like's permission bits, and
+ * like's owner and group as far as the writer may set them (root: both; a
+ * member of like's group: the group).  -1 with errno. */
+struct stat;
+int fs_write_new(const char *path, const void *buf, size_t len, const struct stat *like);
+
+/* Whether the file of st at path is read-only for us: no write bit at all
+ * (read-only even for root), or no write permission for this user. */
+int fs_read_only(const char *path, const struct stat *st);
+
+/* Whether errnum, of a failed creation of a file, means its folder is not
+ * writable (EROFS, EACCES, EPERM): callers say "the folder DIR is not
+ * writable (...)" rather than blame the file. */
+int fs_unwritable(int errnum);
 
 /* fsync()s path, a file or (dir) a folder.  -1 with errno; file systems
  * that cannot sync a folder (EINVAL, ENOTSUP) count as success. */

@@ -12,6 +12,7 @@
 
 #include "cli.h"
 #include "data.h"
+#include "fsutil.h"
 #include "lock.h"
 #include "results.h"
 #include "run.h"
@@ -98,11 +99,16 @@ static int eval_file(const char *file, const options *opt, data_cache *cache, nn
   train_feed feed = {0};
   long *confusion = NULL;
   lock lk = {.fd = -1};
-  const int store = opt->split == SPLIT_TEST && !opt->no_store;
+  int store = opt->split == SPLIT_TEST && !opt->no_store, read_only = 0;
   results_init(&r);
   /* Storing /test rewrites the file: as its one writer, from the read on. */
   struct stat st;
   int rc = NN_OK;
+  if (store && lstat(file, &st) == 0 && S_ISREG(st.st_mode) && fs_read_only(file, &st)) {
+    /* someone made it read-only: evaluated, never rewritten (see below) */
+    store = 0;
+    read_only = 1;
+  }
   if (store && lstat(file, &st) == 0) {
     /* /test is stored by replacing the file: never a link (the link would
      * become a copy, and the file it names would go unlocked) */
@@ -153,6 +159,9 @@ static int eval_file(const char *file, const options *opt, data_cache *cache, nn
                        accuracy, n);
     if (!opt->many) print_confusion(confusion, r.model.k);
   }
+  if (read_only && !opt->quiet)
+    cli_printf(stderr, "%s: %s is read-only (mode %04o): not storing /test (make it writable "
+               "to store it, or pass --no-store)\n", prog, file, (unsigned)(st.st_mode & 07777));
   if (store) {
     if (strcmp(r.status, "running") == 0) {
       cli_printf(stderr, "%s: %s: the run was killed after epoch %zu; not storing /test (run "

@@ -379,19 +379,34 @@ int results_write(const results *r, const char *path, nn_error *err) {
   }
 
   /* A temporary file of our own name can only be a leftover of a killed run
-   * that had our process id (containers reuse small ids). */
-  if (unlink(tmp) < 0 && errno != ENOENT) {
+   * that had our process id (containers reuse small ids).  Only what exists
+   * is removed: a read-only folder refuses unlink() even for no file, and
+   * its real problem is reported by the creation below. */
+  struct stat ts, old;
+  if (unlink(tmp) < 0 && errno != ENOENT && lstat(tmp, &ts) == 0) {
     nn_error_set(err, NN_FAIL, "%s: cannot remove stale %s: %s", path, tmp, strerror(errno));
     goto done;
   }
+  /* a rewrite keeps the mode, owner and group of the file it replaces */
+  const int replaces = lstat(path, &old) == 0 && S_ISREG(old.st_mode);
   created = 1;
-  if (fs_write_new(tmp, image, (size_t)size) < 0) {
-    if (errno == EEXIST) created = 0;
-    nn_error_set(err, NN_FAIL, "%s: cannot write %s: %s", path, tmp, strerror(errno));
+  if (fs_write_new(tmp, image, (size_t)size, replaces ? &old : NULL) < 0) {
+    const int e = errno;
+    if (e == EEXIST) created = 0;
+    if (fs_unwritable(e))
+      nn_error_set(err, NN_FAIL, "cannot write %s: the folder %s is not writable (%s)", path,
+                   dir, strerror(e));
+    else
+      nn_error_set(err, NN_FAIL, "%s: cannot write %s: %s", path, tmp, strerror(e));
     goto done;
   }
   if (rename(tmp, path) < 0) {
-    nn_error_set(err, NN_FAIL, "%s: cannot rename %s over it: %s", path, tmp, strerror(errno));
+    const int e = errno;
+    if (fs_unwritable(e))
+      nn_error_set(err, NN_FAIL, "cannot write %s: the folder %s is not writable (%s)", path,
+                   dir, strerror(e));
+    else
+      nn_error_set(err, NN_FAIL, "%s: cannot rename %s over it: %s", path, tmp, strerror(e));
     goto done;
   }
   created = 0;

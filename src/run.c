@@ -227,6 +227,12 @@ static int examine(run *u, int force, nn_error *err) {
   } else if (finished) {
     u->start = RUN_UP_TO_DATE;
     snprintf(u->r.status, sizeof u->r.status, "%s", old.status);
+  } else if (fs_read_only(path, &st)) {
+    /* someone made it read-only: it is not ours to rewrite unless asked */
+    rc = nn_error_set(err, NN_BADINPUT,
+                      "%s holds an unfinished run but is read-only (mode %04o); make it "
+                      "writable (chmod u+w) to resume it, or use --force to replace it",
+                      path, (unsigned)(st.st_mode & 07777));
   } else {
     /* An unfinished run of this spec: continue it.  output.dir is today's;
      * the threads stay the run's own, so that it ends bit-identical to a

@@ -7,6 +7,7 @@
 NNCOMPARE=$top_builddir/src/nncompare
 NNPLOT=$top_builddir/src/nnplot
 NNSWEEP=$top_builddir/src/nnsweep
+RESEDIT=$top_builddir/tests/resedit
 
 make_tiny "$tmp/tiny"
 tiny_base "$tmp/tiny.yaml"
@@ -84,5 +85,96 @@ expect 0 "$NNCOMPARE" --format csv "$bad.h5" && plain "$tmp/out" 2
 expect 2 "$NNCOMPARE" "$bad.missing" && plain "$tmp/err" 1
 expect 2 "$NNPLOT" "$bad.missing" && plain "$tmp/err" 1
 expect 2 "$NNSWEEP" --list "$bad.yaml" && plain "$tmp/err" 1 && expect_in "$tmp/err" "$shown.yaml"
+
+# ---- a rewrite keeps the mode (and, for root, the owner) of the file it
+# replaces: nnrun's epoch and final writes, --force, nneval's store of /test
+mode() { stat -c %a "$1"; }
+owner() { stat -c %U:%G "$1"; }
+(umask 027 && "$NNRUN" -q -o m.h5 tiny.yaml) && [ "$(mode m.h5)" = 640 ] && pass ||
+  fail "a new file under umask 027 is $(mode m.h5), not 640"
+chmod 604 m.h5
+expect 0 "$NNEVAL" m.h5 && [ "$(mode m.h5)" = 604 ] && pass || fail "nneval's store made 604 $(mode m.h5)"
+"$H5DUMP" -d /test/accuracy m.h5 >/dev/null 2>&1 && pass || fail "nneval stored no /test"
+expect 0 "$NNRUN" --force -o m.h5 tiny.yaml train.epochs=3 &&
+  [ "$(mode m.h5)" = 604 ] && pass || fail "nnrun --force made 604 $(mode m.h5)"
+expect 0 "$RESEDIT" m.h5 status=interrupted notest
+[ "$(mode m.h5)" = 604 ] && pass || fail "resedit made 604 $(mode m.h5)"
+expect 0 "$NNRUN" -o m.h5 tiny.yaml train.epochs=3 && expect_in "$tmp/out" "resuming m.h5 after epoch 3" &&
+  [ "$(mode m.h5)" = 604 ] && pass || fail "a resumed run made 604 $(mode m.h5)"
+# a read-only file is not rewritten: nneval evaluates it and says why it
+# stores nothing (exit 0); nnrun resumes it only once it is writable, and
+# --force replaces it, read-only still
+"$NNEVAL" -q m.h5 && cp m.h5 ro.h5 && chmod 444 ro.h5 && cp ro.h5 ro.before
+expect 0 "$NNEVAL" ro.h5 && expect_in "$tmp/out" "ro.h5: test loss" &&
+  expect_err "nneval: ro.h5 is read-only (mode 0444): not storing /test (make it writable to store it, or pass --no-store)"
+cmp -s ro.h5 ro.before && [ "$(mode ro.h5)" = 444 ] && pass || fail "nneval changed a read-only file"
+expect 0 "$RESEDIT" ro.h5 status=interrupted notest && chmod 444 ro.h5 && cp ro.h5 ro.before
+expect 2 "$NNRUN" -o ro.h5 tiny.yaml train.epochs=3 &&
+  expect_err "nnrun: ro.h5 holds an unfinished run but is read-only (mode 0444); make it writable (chmod u+w) to resume it, or use --force to replace it"
+cmp -s ro.h5 ro.before && pass || fail "nnrun rewrote a read-only file"
+expect 0 "$NNRUN" --force -o ro.h5 tiny.yaml train.epochs=3 && [ "$(mode ro.h5)" = 444 ] &&
+  [ "$(h5status ro.h5)" = complete ] && pass || fail "--force on a read-only file: $(mode ro.h5)"
+# the owner and group stay when the writer may set them (root)
+if [ "$(id -u)" -eq 0 ] && id nobody >/dev/null 2>&1; then
+  cp m.h5 own.h5 && chown nobody:"$(id -gn nobody)" own.h5 && chmod 640 own.h5
+  who=$(owner own.h5)
+  expect 0 "$NNEVAL" own.h5 && [ "$(owner own.h5)" = "$who" ] && [ "$(mode own.h5)" = 640 ] &&
+    pass || fail "nneval's store made $who 640 $(owner own.h5) $(mode own.h5)"
+  expect 0 "$NNRUN" --force -o own.h5 tiny.yaml train.epochs=2 && [ "$(owner own.h5)" = "$who" ] &&
+    pass || fail "nnrun --force made $who $(owner own.h5)"
+else
+  echo "not root: the owner checks are skipped" >&2
+fi
+
+# ---- a folder that cannot be written: the real problem, never "cannot remove
+# stale X.tmp~HOST~PID" about a temporary file that does not exist
+if [ "$(id -u)" -eq 0 ] && mkdir rofs && mount -t tmpfs -o size=8m tmpfs rofs 2>/dev/null; then
+  trap 'umount "$tmp/rofs" 2>/dev/null || :; umount "$tmp/robind" 2>/dev/null || :; pkill -P $$ 2>/dev/null || :; rm -rf "$tmp"' EXIT
+  cp one.h5 rofs/one.h5
+  mount -o remount,ro rofs
+  expect 1 "$NNRUN" -o rofs/x.h5 tiny.yaml &&
+    expect_err "nnrun: cannot write rofs/x.h5: the folder rofs is not writable (Read-only file system)"
+  expect 1 "$NNEVAL" rofs/one.h5 &&
+    expect_err "nneval: cannot write rofs/one.h5: the folder rofs is not writable (Read-only file system)"
+  # a file system that turns read-only under a running run (ext4's
+  # errors=remount-ro): here the run's folder, reached through a link,
+  # becomes a read-only bind mount of itself between two epochs
+  mkdir rw robind && mount --bind rw robind && mount -o remount,bind,ro robind
+  ln -s rw via
+  "$NNRUN" -o via/x.h5 tiny.yaml train.epochs=1000000 >/dev/null 2>"$tmp/ro.err" &
+  pid=$!
+  i=0
+  while [ ! -e rw/x.h5 ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
+  kill -STOP $pid
+  ln -sfn robind via
+  kill -CONT $pid
+  set +e
+  wait $pid
+  code=$?
+  set -e
+  [ $code -eq 1 ] && pass || fail "nnrun on a folder turned read-only: exit $code"
+  grep -q "stale" "$tmp/ro.err" && fail "nnrun blamed a stale file: $(cat "$tmp/ro.err")" || pass
+  expect_in "$tmp/ro.err" "nnrun: cannot write via/x.h5: the folder via is not writable (Read-only file system)"
+  umount robind
+  umount rofs
+else
+  echo "not root, or no tmpfs: the read-only file system checks are skipped" >&2
+fi
+# a folder without write permission, its lock file left writable (as a
+# crashed writer leaves it): run as nobody
+if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null 2>&1 && id nobody >/dev/null 2>&1; then
+  mkdir noperm && cp one.h5 noperm/one.h5 && touch noperm/one.h5.lock noperm/x.h5.lock
+  chmod 666 noperm/one.h5 noperm/one.h5.lock noperm/x.h5.lock && chmod 555 noperm
+  chmod 755 "$tmp"
+  nobody() { setpriv --reuid="$(id -u nobody)" --regid="$(id -g nobody)" --clear-groups "$@"; }
+  expect 1 nobody "$NNEVAL" noperm/one.h5 &&
+    expect_err "nneval: cannot write noperm/one.h5: the folder noperm is not writable (Permission denied)"
+  expect 1 nobody "$NNRUN" -o noperm/x.h5 tiny.yaml &&
+    expect_err "nnrun: cannot write noperm/x.h5: the folder noperm is not writable (Permission denied)"
+  rm -f noperm/one.h5.lock
+  expect 1 nobody "$NNEVAL" noperm/one.h5 &&
+    expect_err "nneval: cannot write noperm/one.h5: the folder noperm is not writable (Permission denied)"
+  chmod 755 noperm
+fi
 
 finish
