@@ -7,9 +7,19 @@
 #ifndef NN_FSUTIL_H
 #define NN_FSUTIL_H
 
+#include <limits.h>
 #include <stddef.h>
 
 #include "error.h"
+
+/* Bytes of a path the system takes, NUL included (PATH_MAX): the size of
+ * every buffer that holds a results file's path, its lock's or its
+ * temporary file's. */
+#ifdef PATH_MAX
+#define FS_PATH_MAX PATH_MAX
+#else
+#define FS_PATH_MAX 4096
+#endif
 
 /* mkdir -p dir (mode 0777 less the umask).  NN_BADINPUT naming what for
  * (e.g. "output.dir") when a part is a file, NN_FAIL on other errors. */

@@ -155,7 +155,7 @@ void lock_release(lock *l) {
 }
 
 int lock_held(const char *path, lock_owner *owner) {
-  char name[1100];
+  char name[FS_PATH_MAX];
   if (lock_name(path, name, sizeof name) != 0) return -1;
   int fd = open_lock_file(name, O_RDONLY);
   if (fd < 0) return errno == ENOENT ? 0 : -1;

@@ -109,6 +109,7 @@ static int eval_file(const char *file, const options *opt, data_cache *cache, nn
     store = 0;
     read_only = 1;
   }
+  if (store && (rc = run_check_path(file, err))) goto done;
   if (store && lstat(file, &st) == 0) {
     /* /test is stored by replacing the file: never a link (the link would
      * become a copy, and the file it names would go unlocked) */

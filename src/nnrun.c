@@ -205,10 +205,14 @@ int main(int argc, char **argv) {
     rc = nn_error_set(&err, NN_BADINPUT, "-o '%s': expected a file name", opt.output);
     goto fail;
   }
+  /* a path the results file, its lock and its temporary file can all have */
+  if (opt.output && (rc = run_check_path(opt.output, &err))) goto fail;
   if (opt.output)
     snprintf(path, sizeof path, "%s", opt.output);
-  else if ((size_t)snprintf(path, sizeof path, "%s/%s.h5", sp.output.dir, name) >= sizeof path) {
-    rc = nn_error_set(&err, NN_BADINPUT, "output.dir: %.100s...: path too long", sp.output.dir);
+  else if ((size_t)snprintf(path, sizeof path, "%s/%s.h5", sp.output.dir, name) >= sizeof path ||
+           run_check_path(path, &err)) {
+    rc = run_check_path(path, &err) ? err.status : NN_BADINPUT;
+    nn_error_prefix(&err, "output.dir");
     goto fail;
   }
 

@@ -157,7 +157,7 @@ static void log_path(const sweeper *s, size_t i, char *buf, size_t n) {
  * "exit N" trailer when N is not 0; empty when the last attempt did not
  * fail or there is no log. */
 static void last_failure(const sweeper *s, size_t i, char *why, size_t n) {
-  char path[RUN_PATH_MAX + 16];
+  char path[SPEC_PATH_MAX + RUN_NAME_MAX + 32];
   why[0] = '\0';
   log_path(s, i, path, sizeof path);
   int fd = fs_open_plain(path, O_RDONLY | O_NOFOLLOW, 0);
@@ -200,7 +200,7 @@ static pid_t start_point(const sweeper *s, size_t i, int attempt, nn_error *err)
   char **args = NULL;
   size_t nargs = 0;
   if (sweep_point_args(&s->sw, i, &args, &nargs, err)) return -1;
-  char threads[32], logp[RUN_PATH_MAX + 16];
+  char threads[32], logp[SPEC_PATH_MAX + RUN_NAME_MAX + 32];
   snprintf(threads, sizeof threads, "%ld", s->threads);
   log_path(s, i, logp, sizeof logp);
   const size_t fixed = 8;
@@ -263,7 +263,7 @@ static pid_t start_point(const sweeper *s, size_t i, int attempt, nn_error *err)
 
 /* Appends "nnsweep: exit N" to point i's log after its run ended. */
 static void log_exit(const sweeper *s, size_t i, int status, int code) {
-  char logp[RUN_PATH_MAX + 16];
+  char logp[SPEC_PATH_MAX + RUN_NAME_MAX + 32];
   log_path(s, i, logp, sizeof logp);
   int fd = open_log(logp, 0);
   if (fd < 0) return;

@@ -327,7 +327,7 @@ int results_write(const results *r, const char *path, nn_error *err) {
   hid_t fapl = -1, f = -1;
   h5_wprops props = {-1, -1, -1};
   const char *what = "";
-  char tmp[DATA_PATH_MAX + 96], dir[DATA_PATH_MAX + 32];
+  char tmp[FS_PATH_MAX], dir[FS_PATH_MAX];
   void *image = NULL;
 
   results_quiet_hdf5();
@@ -543,7 +543,7 @@ static int read_root(h5_reader *c, hid_t f, results *r) {
 static int read_spec(h5_reader *c, hid_t f, results *r) {
   hsize_t none[1];
   hid_t d, t = -1;
-  char *text = NULL, label[DATA_PATH_MAX + 16];
+  char *text = NULL, label[FS_PATH_MAX + 16];
   int status = h5_open_dset(c, f, "/spec", "spec", H5K_STR, 0, none, &d);
   if (status) return status;
   if ((t = H5Dget_type(d)) < 0) {
@@ -930,7 +930,7 @@ static int temp_suffix(const char *s) {
 }
 
 void results_remove_temporaries(const char *path) {
-  char dir[DATA_PATH_MAX], prefix[DATA_PATH_MAX + 8];
+  char dir[FS_PATH_MAX], prefix[FS_PATH_MAX + 8];
   fs_dirname(path, dir, sizeof dir);
   snprintf(prefix, sizeof prefix, "%s.tmp~", fs_basename(path));
   DIR *d = opendir(dir);
@@ -939,7 +939,7 @@ void results_remove_temporaries(const char *path) {
   struct dirent *e;
   while ((e = readdir(d)) != NULL) {
     if (strncmp(e->d_name, prefix, plen) != 0 || !temp_suffix(e->d_name + plen)) continue;
-    char stale[2 * DATA_PATH_MAX + 8];
+    char stale[2 * FS_PATH_MAX + 8];
     snprintf(stale, sizeof stale, "%s/%s", dir, e->d_name);
     struct stat st;
     /* only plain files: never a folder or what a link points to */

@@ -248,18 +248,33 @@ static int examine(run *u, int force, nn_error *err) {
   return rc;
 }
 
+int run_check_path(const char *path, nn_error *err) {
+  char tmp[FS_PATH_MAX];
+  const size_t len = strlen(path);
+  if (results_temp_name(path, tmp, sizeof tmp) == 0 && len + sizeof ".lock" <= FS_PATH_MAX)
+    return NN_OK;
+  const size_t more = results_temp_name("", tmp, sizeof tmp) == 0 ? strlen(tmp) : 0;
+  return nn_error_set(err, NN_BADINPUT,
+                      "%.*s%s: a path of %zu bytes is too long for a results file: with its "
+                      "temporary file's suffix (%zu bytes more) it must fit in %d bytes "
+                      "(PATH_MAX, the end included)",
+                      len > 200 ? 200 : (int)len, path, len > 200 ? "..." : "", len, more,
+                      FS_PATH_MAX);
+}
+
 int run_open(run *u, const spec *s, const char *path, int flags, const char *program,
              nn_error *err) {
   memset(u, 0, sizeof *u);
   u->lk.fd = -1;
   results_init(&u->r);
   u->r.spec = *s;
-  if ((size_t)snprintf(u->path, sizeof u->path, "%s", path) >= sizeof u->path)
-    return nn_error_set(err, NN_BADINPUT, "%.200s...: path too long", path);
+  int rc = run_check_path(path, err);
+  if (rc) return rc;
+  snprintf(u->path, sizeof u->path, "%s", path);
   char dir[RUN_PATH_MAX];
   fs_dirname(path, dir, sizeof dir);
   struct stat st;
-  int rc, begun = 0;
+  int begun = 0;
   if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
     if (!(flags & RUN_MAKE_DIR))
       return nn_error_set(err, NN_BADINPUT, "cannot write %s: no such directory %s", path, dir);

@@ -17,6 +17,7 @@
 
 #include "data.h"
 #include "error.h"
+#include "fsutil.h"
 #include "lock.h"
 #include "results.h"
 #include "spec.h"
@@ -25,7 +26,7 @@
 /* Bytes of a run name, NUL included.  Longer names are cut and end with a
  * hash of the whole text, so that NAME.h5.tmp~HOST~PID fits a file name. */
 #define RUN_NAME_MAX 161
-#define RUN_PATH_MAX (SPEC_PATH_MAX + RUN_NAME_MAX + 8)
+#define RUN_PATH_MAX FS_PATH_MAX  /* bytes of a results file's path, NUL included */
 
 /* Joins prefix (may be empty) and the assignments "key=value" (n of them,
  * sorted here by key) with ',' into a file name: characters outside
@@ -70,6 +71,11 @@ enum {
   RUN_MAKE_DIR = 2,  /* create path's folder (output.dir) once the data are valid;
                         without it a missing folder is bad input (-o) */
 };
+
+/* Whether path can be a results file's: it, its lock's name and its
+ * temporary file's name (PATH.tmp~HOST~PID) fit in PATH_MAX.  NN_BADINPUT
+ * with a message that names it (cut to its start when long) and the limit. */
+int run_check_path(const char *path, nn_error *err);
 
 /* Takes the lock of path for program, then decides: no file -> fresh; a file
  * of the same spec (ignored keys aside) -> resume when running or interrupted,

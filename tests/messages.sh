@@ -177,4 +177,33 @@ if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null 2>&1 && id nobody >/dev
   chmod 755 noperm
 fi
 
+# ---- long paths: -o and data.dir up to PATH_MAX work; longer ones get exit 2
+# and a whole message (they gave exit 1 and a message cut before its reason)
+# deep N: a relative folder path of about N bytes, made
+deep() {
+  p=long
+  while [ ${#p} -lt $(($1 - 100)) ]; do p=$p/ddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddd; done
+  p=$p/$(printf '%*s' $(($1 - ${#p} - 1)) '' | tr ' ' e)
+  mkdir -p "$p"
+  echo "$p"
+}
+for n in 1000 2000 4000; do
+  d=$(deep $n)
+  cp tiny/* "$d/"
+  [ ${#d} -eq "$n" ] && pass || fail "deep $n made ${#d} bytes"
+  expect 0 "$NNRUN" -q -o "$d/r.h5" tiny.yaml data.dir="$d" && [ -f "$d/r.h5" ] && pass ||
+    fail "nnrun on a path of $n bytes"
+  expect 0 "$NNEVAL" -q "$d/r.h5" && "$H5DUMP" -d /test/n "$d/r.h5" >/dev/null 2>&1 && pass ||
+    fail "nneval on a path of $n bytes"
+  expect 0 "$NNCOMPARE" "$d/r.h5" && expect_in "$tmp/out" "complete"
+  expect 0 "$NNRUN" -o "$d/r.h5" tiny.yaml data.dir="$d" && expect_in "$tmp/out" "up to date"
+done
+d=$(deep 4090)
+expect 2 "$NNRUN" -o "$d/r.h5" tiny.yaml && plain "$tmp/err" 1 &&
+  expect_re "$tmp/err" "^nnrun: long/d+/d+/.*\.\.\.: a path of 4095 bytes is too long for a results file: with its temporary file's suffix \([0-9]+ bytes more\) it must fit in 4096 bytes \(PATH_MAX, the end included\)$"
+big=$(printf '%5000s' '' | tr ' ' x)
+expect 2 "$NNRUN" -o "$big" tiny.yaml && plain "$tmp/err" 1 && expect_in "$tmp/err" "a path of 5000 bytes is too long"
+expect 2 "$NNRUN" -n tiny.yaml data.dir="$big" && plain "$tmp/err" 1 &&
+  expect_re "$tmp/err" "^nnrun: command line 'data.dir=x+(\\.\\.\\.)?': data.dir: expected a path of at most 4095 bytes, got 5000 bytes$"
+
 finish
