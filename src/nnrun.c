@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -32,7 +33,9 @@ static void usage(FILE *f) {
           "  -o, --output FILE   write the results to FILE instead\n"
           "  -f, --force         train again, replacing the results file (or empty file)\n"
           "                      at the output path; never any other file\n"
-          "  -n, --dry-run       print the resolved spec as YAML, check the data files, exit\n"
+          "  -n, --dry-run       print the resolved spec as YAML and say what the run would\n"
+          "                      do (write, replace, resume, up to date), or refuse as it\n"
+          "                      would, with its message and exit status; writes nothing\n"
           "  -j, --threads N     BLAS threads (0 = one per core); same as train.threads=N\n"
           "  -q, --quiet         print errors only\n"
           "  -h, --help          show this help and the spec keys\n"
@@ -216,7 +219,12 @@ int main(int argc, char **argv) {
     goto fail;
   }
 
+  const int open_flags = (opt.force ? RUN_FORCE : 0) | (opt.output ? 0 : RUN_MAKE_DIR);
   if (opt.dry_run) {
+    /* what the run would do, refusals included, with the same exit status */
+    struct stat st;
+    const int exists = lstat(path, &st) == 0;
+    if ((rc = run_dry_open(&u, &sp, path, open_flags, &err))) goto fail;
     char *yaml = spec_to_yaml(&sp);
     if (!yaml) {
       rc = nn_error_set(&err, NN_FAIL, "out of memory");
@@ -224,14 +232,20 @@ int main(int argc, char **argv) {
     }
     fputs(yaml, stdout);
     free(yaml);
-    if (!opt.quiet) cli_printf(stderr, "%s: dry run: spec and data files are valid; would write %s\n",
-                               prog, path);
+    if (opt.quiet) goto done;
+    if (u.start == RUN_UP_TO_DATE)
+      cli_printf(stderr, "%s: dry run: %s is up to date: it holds a %s run of this spec; "
+                 "--force trains again\n", prog, path, u.r.status);
+    else if (u.start == RUN_RESUME)
+      cli_printf(stderr, "%s: dry run: spec and data files are valid; would resume %s after "
+                 "epoch %zu of %ld\n", prog, path, u.r.epochs_done, u.r.spec.train.epochs);
+    else
+      cli_printf(stderr, "%s: dry run: spec and data files are valid; would %s %s\n", prog,
+                 exists ? "replace" : "write", path);
     goto done;
   }
 
-  if ((rc = run_open(&u, &sp, path, (opt.force ? RUN_FORCE : 0) | (opt.output ? 0 : RUN_MAKE_DIR),
-                     prog, &err)))
-    goto fail;
+  if ((rc = run_open(&u, &sp, path, open_flags, prog, &err))) goto fail;
   results *r = &u.r;
   if (u.start == RUN_UP_TO_DATE) {
     if (!opt.quiet)

@@ -85,6 +85,14 @@ int run_check_path(const char *path, nn_error *err);
 int run_open(run *u, const spec *s, const char *path, int flags, const char *program,
              nn_error *err);
 
+/* What run_open() would decide, for --dry-run: the same refusals with the
+ * same status and message (path too long, no folder or one that cannot be
+ * created or written, a lock held by a running writer, a file that is not
+ * ours, another spec), and else u->start (u->r is the file's run when it
+ * would resume).  Takes no lock, loads no data, writes nothing; run_close()
+ * frees u. */
+int run_dry_open(run *u, const spec *s, const char *path, int flags, nn_error *err);
+
 /* Records versions, host, threads and command_line (borrowed, may be NULL),
  * and trains the remaining epochs,
  * writing u->path atomically after each and at the end (status complete,

@@ -72,7 +72,8 @@ expect 0 "$NNRUN" -o "$bad.h5" tiny.yaml train.epochs=2
 plain "$tmp/out" 1 && expect_in "$tmp/out" "up to date: $shown.h5 holds"
 expect 2 "$NNRUN" -o "$bad.h5" tiny.yaml && plain "$tmp/err" 1 &&
   expect_in "$tmp/err" "nnrun: $shown.h5 holds a complete run of another spec"
-expect 0 "$NNRUN" -n -o "$bad.h5" tiny.yaml && plain "$tmp/err" 1
+expect 2 "$NNRUN" -n -o "$bad.h5" tiny.yaml && plain "$tmp/err" 1
+expect 0 "$NNRUN" -n -o "$bad.new" tiny.yaml && plain "$tmp/err" 1
 expect 2 "$NNRUN" "$bad.yaml" && plain "$tmp/err" 1 && expect_in "$tmp/err" "nnrun: $shown.yaml"
 expect 2 "$NNRUN" "--$bad" tiny.yaml && expect_err "nnrun: unknown option '--$shown'; see nnrun --help"
 expect 0 "$NNEVAL" --no-store "$bad.h5" && expect_in "$tmp/out" "$shown.h5: test loss" &&
@@ -205,5 +206,58 @@ big=$(printf '%5000s' '' | tr ' ' x)
 expect 2 "$NNRUN" -o "$big" tiny.yaml && plain "$tmp/err" 1 && expect_in "$tmp/err" "a path of 5000 bytes is too long"
 expect 2 "$NNRUN" -n tiny.yaml data.dir="$big" && plain "$tmp/err" 1 &&
   expect_re "$tmp/err" "^nnrun: command line 'data.dir=x+(\\.\\.\\.)?': data.dir: expected a path of at most 4095 bytes, got 5000 bytes$"
+
+# ---- --dry-run reports what the run would do, refusals included: the same
+# exit status and message as the run itself (it said "would write" and exit 0)
+# dry_as_run CODE ARGS: nnrun -n ARGS and nnrun ARGS both exit CODE with the
+# same one-line message
+dry_as_run() {
+  code=$1; shift
+  expect "$code" "$NNRUN" -n "$@" && cp "$tmp/err" "$tmp/dry.err" && [ ! -s "$tmp/out" ] && pass ||
+    fail "a refused dry run printed the spec"
+  expect "$code" "$NNRUN" "$@" && plain "$tmp/err" 1 &&
+    { cmp -s "$tmp/err" "$tmp/dry.err" && pass || fail "dry run: $(cat "$tmp/dry.err"); run: $(cat "$tmp/err")"; }
+}
+mkfifo dry-fifo.h5
+dry_as_run 2 -o dry-fifo.h5 tiny.yaml
+echo notes >dry-notes.h5
+dry_as_run 2 -o dry-notes.h5 tiny.yaml
+dry_as_run 2 tiny.yaml output.dir=dry-notes.h5/sub
+dry_as_run 2 -o no-such-folder/x.h5 tiny.yaml
+dry_as_run 2 -o one.h5 tiny.yaml train.epochs=5
+expect 0 "$NNRUN" -n -o one.h5 tiny.yaml train.epochs=1 && expect_in "$tmp/out" "epochs: 1" &&
+  expect_err "nnrun: dry run: one.h5 is up to date: it holds a complete run of this spec; --force trains again"
+expect 0 "$NNRUN" -n --force -o one.h5 tiny.yaml train.epochs=1 &&
+  expect_err "nnrun: dry run: spec and data files are valid; would replace one.h5"
+expect 0 "$NNRUN" -n -o dry-new.h5 tiny.yaml &&
+  expect_err "nnrun: dry run: spec and data files are valid; would write dry-new.h5"
+[ ! -e dry-new.h5 ] && pass || fail "a dry run wrote dry-new.h5"
+# a running run holds the lock; once interrupted, it would resume
+"$NNRUN" -o dry-busy.h5 tiny.yaml train.epochs=1000000 >/dev/null 2>&1 &
+pid=$!
+i=0
+while [ ! -e dry-busy.h5 ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
+dry_as_run 2 -o dry-busy.h5 tiny.yaml train.epochs=1000000
+expect_in "$tmp/err" "dry-busy.h5 is being written by nnrun (pid $pid on "
+kill -INT $pid
+wait $pid || :
+expect 0 "$NNRUN" -n -o dry-busy.h5 tiny.yaml train.epochs=1000000 &&
+  expect_re "$tmp/err" "^nnrun: dry run: spec and data files are valid; would resume dry-busy.h5 after epoch [0-9]+ of 1000000$"
+# a folder that cannot be written or created (as nobody: root writes anywhere)
+if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null 2>&1 && id nobody >/dev/null 2>&1; then
+  mkdir -p shut && chmod 555 shut && chmod 755 "$tmp"
+  nobody() { setpriv --reuid="$(id -u nobody)" --regid="$(id -g nobody)" --clear-groups "$@"; }
+  # the data first: nobody reads the tiny set
+  chmod -R a+rX tiny tiny.yaml
+  expect 1 nobody "$NNRUN" -n -o shut/x.h5 tiny.yaml && cp "$tmp/err" "$tmp/dry.err"
+  expect 1 nobody "$NNRUN" -o shut/x.h5 tiny.yaml && cmp -s "$tmp/err" "$tmp/dry.err" && pass ||
+    fail "dry run: $(cat "$tmp/dry.err"); run: $(cat "$tmp/err")"
+  expect_err "nnrun: cannot write shut/x.h5: the folder shut is not writable (Permission denied)"
+  expect 1 nobody "$NNRUN" -n tiny.yaml output.dir=shut/a/b && cp "$tmp/err" "$tmp/dry.err"
+  expect 1 nobody "$NNRUN" tiny.yaml output.dir=shut/a/b && cmp -s "$tmp/err" "$tmp/dry.err" && pass ||
+    fail "dry run: $(cat "$tmp/dry.err"); run: $(cat "$tmp/err")"
+  expect_err "nnrun: output.dir: cannot create shut/a: Permission denied"
+  chmod 755 shut
+fi
 
 finish
