@@ -260,4 +260,15 @@ if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null 2>&1 && id nobody >/dev
   chmod 755 shut
 fi
 
+# ---- the README's example of a spec error is a real message, verbatim (it
+# named configs/typo.yaml, which does not exist, at the key's column)
+spec=$(sed -n 's/^\$ src\/nnrun \([^ ]*\.yaml\)$/\1/p' "$top_srcdir/README.md" | head -1)
+shown_msg=$(grep -A1 -F -x "\$ src/nnrun $spec" "$top_srcdir/README.md" | sed -n 2p)
+(cd "$top_srcdir" && "$NNRUN" --dry-run "$spec" >"$tmp/out" 2>"$tmp/err") && code=0 || code=$?
+[ "$code" -eq 2 ] && pass || fail "the README's example $spec: exit $code"
+expect_err "$shown_msg"
+# --help says what --force replaces, and that it replaces nothing else
+expect 0 "$NNRUN" --help && expect_in "$tmp/out" "whatever run it holds (complete, diverged," &&
+  expect_in "$tmp/out" "never any other file (a link, FIFO, device or foreign file)"
+
 finish
