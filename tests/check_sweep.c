@@ -440,6 +440,9 @@ START_TEST(test_limits) {
   bad("over.yaml", "spec: base.yaml\ngrid:\n  seed: {range: [1, 1001]}\nrandom:\n  n: 101\n"
                    "  keys:\n    train.lr: {uniform: [1, 2]}\n",
       "FILE:5:3: random: expected at most 100000 points in all, got 101000 with this one\n");
+  /* GSL would read a random.seed of 0 as 4357 (issue 10, item 14) */
+  bad("rseed.yaml", "spec: base.yaml\nrandom:\n  n: 2\n  seed: 0\n  keys:\n    train.lr: {uniform: [1, 2]}\n",
+      "FILE:4:9: random.seed: expected an integer from 1 to 4294967295, got 0\n");
   bad("range.yaml", "spec: base.yaml\ngrid:\n  seed: {range: [1, 100002]}\n",
       "FILE:3:17: seed: range: expected at most 100000 values, got 100001\n");
   bad("range-huge.yaml", "spec: base.yaml\ngrid:\n"
