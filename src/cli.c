@@ -25,10 +25,16 @@ void cli_printf(FILE *f, const char *fmt, ...) {
   va_end(ap);
   if (n < 0) return;
   if ((size_t)n >= sizeof small) {
-    if (!(text = malloc((size_t)n + 1))) return;
-    va_start(ap, fmt);
-    vsnprintf(text, (size_t)n + 1, fmt, ap);
-    va_end(ap);
+    if ((text = malloc((size_t)n + 1))) {
+      va_start(ap, fmt);
+      vsnprintf(text, (size_t)n + 1, fmt, ap);
+      va_end(ap);
+    } else { /* out of memory: the start of the line, still one line */
+      text = small;
+      n = (int)sizeof small - 1;
+      const size_t flen = strlen(fmt);
+      if (flen && fmt[flen - 1] == '\n') small[n - 1] = '\n';
+    }
   }
   size_t len = (size_t)n;
   const int newline = len > 0 && text[len - 1] == '\n';
@@ -36,9 +42,14 @@ void cli_printf(FILE *f, const char *fmt, ...) {
   char *shown = malloc(4 * len + 1);
   if (shown) {
     text_escape(text, len, 1, shown, 4 * len + 1);
-    fputs(shown, f);
-    if (newline) fputc('\n', f);
+  } else {
+    /* out of memory: the line still goes out, its control bytes as '?' */
+    for (size_t i = 0; i < len; i++)
+      if ((unsigned char)text[i] < 0x20 || text[i] == 0x7f) text[i] = '?';
+    text[len] = '\0';
   }
+  fputs(shown ? shown : text, f);
+  if (newline) fputc('\n', f);
   free(shown);
   if (text != small) free(text);
 }

@@ -356,7 +356,7 @@ static void report_point(const sweeper *s, tally *t, size_t i, enum outcome o,
   if (s->opt->quiet && o != OUT_FAILED) return;
   clear_live(t);
   const sweep_point *p = &s->sw.points[i];
-  char why[512];
+  char why[NN_ERROR_MAX];
   switch (o) {
   case OUT_COMPLETE:
     cli_printf(stdout, "[%zu/%zu] %s: complete, test accuracy %.4f (%.1f s)\n", t->complete + t->diverged,
@@ -391,7 +391,7 @@ static int list_points(const sweeper *s) {
     const sweep_point *p = &s->sw.points[i];
     run_state st;
     inspect(s, i, &st);
-    char status[NN_ERROR_MAX + 64], why[400], values[1024], acc[16] = "-";
+    char status[NN_ERROR_MAX + 64], why[NN_ERROR_MAX], values[1024], acc[16] = "-";
     run_state_text(&st, status, sizeof status);
     size_t bucket = st.kind;
     if (st.kind == RUN_PENDING) {
