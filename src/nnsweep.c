@@ -865,7 +865,7 @@ static int submit_slurm(const sweeper *s) {
   }
   id[got] = '\0';
   id[strcspn(id, ";\n")] = '\0';
-  printf("%s\n", id);
+  cli_printf(stdout, "%s\n", id);
   if (!s->opt->quiet)
     cli_printf(stderr, "%s: submitted job array %s: %zu point%s of %s, logs in %s; "
                "nnsweep --list %s shows their state\n", prog, id, n, text_s(n), s->sw.name, s->logs, s->sw.file);
