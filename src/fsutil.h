@@ -1,6 +1,8 @@
 /* fsutil.h: the file-system helpers of libnn -- mkdir -p, the folder and the
  * base name of a path, and what an atomic write needs: a new file written
- * and fsynced, then (after the caller's rename) its folder fsynced.
+ * (with the mode and owner of the file it replaces) and fsynced, then (after
+ * the caller's rename) its folder fsynced; and whether a file or a folder
+ * may be written.
  *
  * Not here: results files (results.c), locks (lock.c).
  */
