@@ -4,15 +4,54 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "cli.h"
 #include "mlp.h"
+#include "text.h"
 
 void cli_error(const char *prog, const nn_error *err) {
-  fprintf(stderr, "%s: %s\n", prog, err->msg[0] ? err->msg : "unknown error");
+  cli_printf(stderr, "%s: %s\n", prog, err->msg[0] ? err->msg : "unknown error");
+}
+
+void cli_printf(FILE *f, const char *fmt, ...) {
+  char small[1024], *text = small;
+  va_list ap;
+  va_start(ap, fmt);
+  int n = vsnprintf(small, sizeof small, fmt, ap);
+  va_end(ap);
+  if (n < 0) return;
+  if ((size_t)n >= sizeof small) {
+    if ((text = malloc((size_t)n + 1))) {
+      va_start(ap, fmt);
+      vsnprintf(text, (size_t)n + 1, fmt, ap);
+      va_end(ap);
+    } else { /* out of memory: the start of the line, still one line */
+      text = small;
+      n = (int)sizeof small - 1;
+      const size_t flen = strlen(fmt);
+      if (flen && fmt[flen - 1] == '\n') small[n - 1] = '\n';
+    }
+  }
+  size_t len = (size_t)n;
+  const int newline = len > 0 && text[len - 1] == '\n';
+  if (newline) len--;
+  char *shown = malloc(4 * len + 1);
+  if (shown) {
+    text_escape(text, len, 1, shown, 4 * len + 1);
+  } else {
+    /* out of memory: the line still goes out, its control bytes as '?' */
+    for (size_t i = 0; i < len; i++)
+      if ((unsigned char)text[i] < 0x20 || text[i] == 0x7f) text[i] = '?';
+    text[len] = '\0';
+  }
+  fputs(shown ? shown : text, f);
+  if (newline) fputc('\n', f);
+  free(shown);
+  if (text != small) free(text);
 }
 
 static int needs_quotes(const char *s) {

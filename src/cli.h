@@ -9,8 +9,15 @@
 
 #include "error.h"
 
-/* Prints "PROG: MSG" on stderr. */
+/* Prints "PROG: MSG" on stderr, as cli_printf() does: one line. */
 void cli_error(const char *prog, const nn_error *err);
+
+/* printf() to f for a line people read: the text made is printed with its
+ * control characters (ESC, a newline inside a file name, ...) and invalid
+ * UTF-8 escaped as \n, \t, \xNN (text_escape()), but for one final newline,
+ * so that a name never reaches the terminal raw and the line stays one line.
+ * For every line that shows a file name or other outside text. */
+void cli_printf(FILE *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* argv joined with spaces, arguments quoted for a POSIX shell when needed;
  * malloc'd, caller frees; NULL when out of memory. */

@@ -17,6 +17,7 @@
 
 #include "data.h"
 #include "fsutil.h"
+#include "text.h"
 
 #define IDX_IMAGES_MAGIC 0x00000803u
 #define IDX_LABELS_MAGIC 0x00000801u
@@ -508,8 +509,8 @@ int data_load_files(dataset *ds, const char *images, const char *labels, int for
     if (st) goto fail;
   }
   if (ldims[0] != dims[0]) {
-    st = nn_error_set(err, NN_BADINPUT, "%s: %zu labels, but %s holds %zu images (the counts must agree)",
-                      labels, ldims[0], images, dims[0]);
+    st = nn_error_set(err, NN_BADINPUT, "%s: %zu label%s, but %s holds %zu image%s (the counts must agree)",
+                      labels, ldims[0], text_s(ldims[0]), images, dims[0], text_s(dims[0]));
     goto fail;
   }
   unsigned top = 0;

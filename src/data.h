@@ -13,7 +13,7 @@
 
 #include "error.h"
 
-#define DATA_PATH_MAX 1024
+#define DATA_PATH_MAX 4096 /* PATH_MAX */
 /* Labels are bytes: a data set has at most 256 classes. */
 #define DATA_MAX_CLASSES 256
 

@@ -20,7 +20,9 @@ enum nn_status {
   NN_BADINPUT = 2, /* bad command line, spec, data file or results file */
 };
 
-#define NN_ERROR_MAX 1024
+/* Bytes of a message, NUL included: room for three paths of PATH_MAX (4096)
+ * and what is said about them, so that a message is never cut. */
+#define NN_ERROR_MAX 12288
 
 typedef struct nn_error {
   int status;              /* NN_OK until a failure is recorded */

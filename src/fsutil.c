@@ -48,6 +48,12 @@ const char *fs_basename(const char *path) {
   return slash ? slash + 1 : path;
 }
 
+int fs_read_only(const char *path, const struct stat *st) {
+  return (st->st_mode & 0222) == 0 || (access(path, W_OK) != 0 && errno == EACCES);
+}
+
+int fs_unwritable(int errnum) { return errnum == EROFS || errnum == EACCES || errnum == EPERM; }
+
 /* fsync()s path (a file or a directory).  -1 with errno on failure; file
  * systems that cannot sync a directory (EINVAL) count as success. */
 int fs_sync(const char *path, int dir) {
@@ -80,9 +86,23 @@ int fs_open_plain(const char *path, int flags, int mode) {
 }
 
 /* Writes len bytes of buf to the new file tmp and fsyncs it (see fsutil.h). */
-int fs_write_new(const char *tmp, const void *buf, size_t len) {
+int fs_write_new(const char *tmp, const void *buf, size_t len, const struct stat *like) {
   int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
   if (fd < 0) return -1;
+  if (like) {
+    /* owner first: chown clears the set-id bits that fchmod then restores */
+    if ((like->st_uid != geteuid() || like->st_gid != getegid()) &&
+        fchown(fd, like->st_uid, like->st_gid) != 0 && like->st_gid != getegid()) {
+      const int ignored = fchown(fd, (uid_t)-1, like->st_gid); /* may fail: we keep ours */
+      (void)ignored;
+    }
+    if (fchmod(fd, like->st_mode & 07777) != 0) {
+      int saved = errno;
+      close(fd);
+      errno = saved;
+      return -1;
+    }
+  }
   const char *p = buf;
   while (len > 0) {
     ssize_t n = write(fd, p, len);

@@ -74,6 +74,17 @@ int lock_take(lock *l, const char *path, const char *program, nn_error *err) {
     return nn_error_set(err, NN_BADINPUT, "%s: path too long", path);
   for (int attempt = 0; attempt < 100; attempt++) {
     int fd = open_lock_file(l->path, O_RDWR | O_CREAT);
+    const int open_errno = errno;
+    struct stat ls;
+    if (fd < 0 && fs_unwritable(open_errno) && lstat(l->path, &ls) != 0) {
+      /* no lock file, and none can be made: the folder is the problem */
+      const int e = open_errno;
+      char dir[sizeof l->path];
+      fs_dirname(path, dir, sizeof dir);
+      return nn_error_set(err, NN_FAIL, "cannot write %s: the folder %s is not writable (%s)",
+                          path, dir, strerror(e));
+    }
+    errno = open_errno;
     if (fd < 0)
       return nn_error_set(err, errno == ELOOP || errno == EINVAL ? NN_BADINPUT : NN_FAIL,
                           "%s: cannot open the lock file %s: %s", path, l->path,
@@ -144,7 +155,7 @@ void lock_release(lock *l) {
 }
 
 int lock_held(const char *path, lock_owner *owner) {
-  char name[1100];
+  char name[FS_PATH_MAX];
   if (lock_name(path, name, sizeof name) != 0) return -1;
   int fd = open_lock_file(name, O_RDONLY);
   if (fd < 0) return errno == ENOENT ? 0 : -1;

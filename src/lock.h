@@ -14,6 +14,7 @@
 #include <stddef.h>
 
 #include "error.h"
+#include "fsutil.h"
 
 #define LOCK_TEXT_MAX 256
 
@@ -28,7 +29,7 @@ typedef struct lock_owner {
 
 typedef struct lock {
   int fd;                    /* -1 when not held */
-  char path[1100];           /* the lock file: PATH.lock */
+  char path[FS_PATH_MAX];    /* the lock file: PATH.lock */
 } lock;
 
 /* Takes the lock of the results file path for program.  NN_BADINPUT when

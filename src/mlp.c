@@ -199,8 +199,10 @@ int mlp_work_sparse(mlp_work *w, const mlp *m, int threads, nn_error *err) {
   w->tcol = malloc(w->cap * m->d * sizeof *w->tcol);
   w->tval = malloc(w->cap * m->d);
   if (!w->corr || !w->spmm_work || !w->tptr || !w->tcol || !w->tval) {
+    const size_t rows = w->cap; /* mlp_work_free() zeroes w */
     mlp_work_free(w);
-    return nn_error_set(err, NN_FAIL, "out of memory for the sparse buffers of %zu rows", w->cap);
+    return nn_error_set(err, NN_FAIL, "out of memory for the sparse buffers of %zu row%s", rows,
+                        rows == 1 ? "" : "s");
   }
   return NN_OK;
 }

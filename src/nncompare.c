@@ -213,8 +213,14 @@ static void cell(const table *t, size_t row, const column *c, char *buf, char *s
   const summary_run *first = &s->runs[g->run[0]];
   spread[0] = '\0';
   switch (c->kind) {
-  case COL_RUN: snprintf(buf, n, "%s", summary_group_name(s, row)); return;
-  case COL_FILE: snprintf(buf, n, "%s", first->file); return;
+  /* a name may be a file's, with any bytes: escaped, so that a row stays
+   * one line and nothing reaches the terminal raw */
+  case COL_RUN: {
+    const char *name = summary_group_name(s, row);
+    text_escape(name, strlen(name), 1, buf, n);
+    return;
+  }
+  case COL_FILE: text_escape(first->file, strlen(first->file), 1, buf, n); return;
   case COL_N: snprintf(buf, n, "%zu", g->used); return;
   case COL_KEY:
     /* a key the run's optimizer does not read: missing, like a metric */
@@ -400,7 +406,8 @@ static size_t text_width(const char *s) {
   return w;
 }
 
-/* A text cell: control characters shown as '?', long ones cut. */
+/* A text cell: control characters (none left in names, escaped by cell()) shown
+ * as '?', long ones cut. */
 static void text_cell(const table *t, size_t row, const column *c, char *buf, char *spread,
                       size_t n) {
   cell(t, row, c, buf, spread, n);
@@ -570,15 +577,15 @@ static int parse_options(int argc, char **argv, options *opt, summary *s) {
       else if (strcmp(optarg, "csv") == 0) opt->fmt = FMT_CSV;
       else if (strcmp(optarg, "markdown") == 0) opt->fmt = FMT_MARKDOWN;
       else {
-        fprintf(stderr, "%s: --format: expected text, csv or markdown, got '%s'\n", prog,
-                optarg);
+        cli_printf(stderr, "%s: --format: expected text, csv or markdown, got '%s'\n", prog,
+                   optarg);
         return NN_BADINPUT;
       }
       break;
     case 'c': opt->ci = 1; break;
     case 'b':
       if (summary_parse_by(s, optarg, &err)) {
-        fprintf(stderr, "%s: --by: %s\n", prog, err.msg);
+        cli_printf(stderr, "%s: --by: %s\n", prog, err.msg);
         return NN_BADINPUT;
       }
       by = 1;
@@ -588,17 +595,17 @@ static int parse_options(int argc, char **argv, options *opt, summary *s) {
     case 'h': usage(stdout); return NN_OK;
     case 'V': printf("nncompare %s\n", PACKAGE_VERSION); return NN_OK;
     case ':':
-      fprintf(stderr, "%s: %s needs an argument; see nncompare --help\n", prog,
-              argv[optind - 1]);
+      cli_printf(stderr, "%s: %s needs an argument; see nncompare --help\n", prog,
+                 argv[optind - 1]);
       return NN_BADINPUT;
     default:
-      fprintf(stderr, "%s: unknown option '%s'; see nncompare --help\n", prog,
-              argv[optind - 1]);
+      cli_printf(stderr, "%s: unknown option '%s'; see nncompare --help\n", prog,
+                 argv[optind - 1]);
       return NN_BADINPUT;
     }
   }
   if (by && nogroup) {
-    fprintf(stderr, "%s: --by and --no-group exclude each other\n", prog);
+    cli_printf(stderr, "%s: --by and --no-group exclude each other\n", prog);
     return NN_BADINPUT;
   }
   opt->by = nogroup ? SUMMARY_BY_RUN : by ? SUMMARY_BY_KEYS : SUMMARY_BY_SEED;
@@ -614,7 +621,7 @@ static int print_table(summary *s, const options *opt, const sorting *so) {
   }
   char note[2 * SPEC_PATH_MAX];
   for (size_t r = 0; r < s->nruns; r++)
-    if (summary_note(s, r, "shown", note, sizeof note)) fprintf(stderr, "%s: %s\n", prog, note);
+    if (summary_note(s, r, "shown", note, sizeof note)) cli_printf(stderr, "%s: %s\n", prog, note);
   if (so) sort_groups(s, so);
   static table t;  /* large: keep it off the stack */
   t.s = s, t.opt = opt, t.aggregated = aggregated(s, opt);
@@ -622,7 +629,7 @@ static int print_table(summary *s, const options *opt, const sorting *so) {
   if (opt->fmt == FMT_CSV) print_csv(&t);
   else if (opt->fmt == FMT_MARKDOWN) print_markdown(&t);
   else if (print_text(&t)) {
-    fprintf(stderr, "%s: out of memory\n", prog);
+    cli_printf(stderr, "%s: out of memory\n", prog);
     return NN_FAIL;
   }
   return NN_OK;
@@ -637,12 +644,12 @@ int main(int argc, char **argv) {
   int rc = parse_options(argc, argv, &opt, &s);
   if (rc >= 0) return rc;
   if (opt.sort && parse_sort(opt.sort, &so, &err)) {
-    fprintf(stderr, "%s: --sort: %s\n", prog, err.msg);
+    cli_printf(stderr, "%s: --sort: %s\n", prog, err.msg);
     return NN_BADINPUT;
   }
   if (optind >= argc) {
-    fprintf(stderr, "%s: no results file given; usage: nncompare [OPTIONS] RESULT.h5 ...\n",
-            prog);
+    cli_printf(stderr, "%s: no results file given; usage: nncompare [OPTIONS] RESULT.h5 ...\n",
+               prog);
     return NN_BADINPUT;
   }
   results_quiet_hdf5();
@@ -654,7 +661,7 @@ int main(int argc, char **argv) {
   }
   summary_free(&s);
   if (fflush(stdout) != 0 || ferror(stdout)) {
-    fprintf(stderr, "%s: error writing to standard output\n", prog);
+    cli_printf(stderr, "%s: error writing to standard output\n", prog);
     if (worst == NN_OK) worst = NN_FAIL;
   }
   return worst;

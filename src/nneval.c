@@ -12,6 +12,7 @@
 
 #include "cli.h"
 #include "data.h"
+#include "fsutil.h"
 #include "lock.h"
 #include "results.h"
 #include "run.h"
@@ -98,11 +99,17 @@ static int eval_file(const char *file, const options *opt, data_cache *cache, nn
   train_feed feed = {0};
   long *confusion = NULL;
   lock lk = {.fd = -1};
-  const int store = opt->split == SPLIT_TEST && !opt->no_store;
+  int store = opt->split == SPLIT_TEST && !opt->no_store, read_only = 0;
   results_init(&r);
   /* Storing /test rewrites the file: as its one writer, from the read on. */
   struct stat st;
   int rc = NN_OK;
+  if (store && lstat(file, &st) == 0 && S_ISREG(st.st_mode) && fs_read_only(file, &st)) {
+    /* someone made it read-only: evaluated, never rewritten (see below) */
+    store = 0;
+    read_only = 1;
+  }
+  if (store && (rc = run_check_path(file, err))) goto done;
   if (store && lstat(file, &st) == 0) {
     /* /test is stored by replacing the file: never a link (the link would
      * become a copy, and the file it names would go unlocked) */
@@ -149,14 +156,17 @@ static int eval_file(const char *file, const options *opt, data_cache *cache, nn
   if (feed.sparse) mlp_blas_threads((int)opt->threads);
 
   if (!opt->quiet) {
-    printf("%s: %s loss %.6f accuracy %.4f (n = %zu)\n", file, split_names[opt->split], loss,
-           accuracy, n);
+    cli_printf(stdout, "%s: %s loss %.6f accuracy %.4f (n = %zu)\n", file, split_names[opt->split], loss,
+                       accuracy, n);
     if (!opt->many) print_confusion(confusion, r.model.k);
   }
+  if (read_only && !opt->quiet)
+    cli_printf(stderr, "%s: %s is read-only (mode %04o): not storing /test (make it writable "
+               "to store it, or pass --no-store)\n", prog, file, (unsigned)(st.st_mode & 07777));
   if (store) {
     if (strcmp(r.status, "running") == 0) {
-      fprintf(stderr, "%s: %s: the run was killed after epoch %zu; not storing /test (run "
-              "nnrun again to resume it)\n", prog, file, r.epochs_done);
+      cli_printf(stderr, "%s: %s: the run was killed after epoch %zu; not storing /test (run "
+                 "nnrun again to resume it)\n", prog, file, r.epochs_done);
       goto done;
     }
     free(r.confusion);
@@ -193,7 +203,7 @@ int main(int argc, char **argv) {
       else if (strcmp(optarg, "dev") == 0) opt.split = SPLIT_DEV;
       else if (strcmp(optarg, "train") == 0) opt.split = SPLIT_TRAIN;
       else {
-        fprintf(stderr, "%s: --split: expected train, dev or test, got '%s'\n", prog, optarg);
+        cli_printf(stderr, "%s: --split: expected train, dev or test, got '%s'\n", prog, optarg);
         return 2;
       }
       break;
@@ -201,8 +211,8 @@ int main(int argc, char **argv) {
     case 'n': opt.no_store = 1; break;
     case 'j':
       if (cli_parse_long(optarg, 0, 1024, &opt.threads)) {
-        fprintf(stderr, "%s: --threads: expected a whole number 0..1024, got '%s'\n", prog,
-                optarg);
+        cli_printf(stderr, "%s: --threads: expected a whole number 0..1024, got '%s'\n", prog,
+                   optarg);
         return 2;
       }
       break;
@@ -210,15 +220,15 @@ int main(int argc, char **argv) {
     case 'h': usage(stdout); return 0;
     case 'V': printf("nneval %s (%s)\n", PACKAGE_VERSION, run_blas_name()); return 0;
     case ':':
-      fprintf(stderr, "%s: %s needs an argument; see nneval --help\n", prog, argv[optind - 1]);
+      cli_printf(stderr, "%s: %s needs an argument; see nneval --help\n", prog, argv[optind - 1]);
       return 2;
     default:
-      fprintf(stderr, "%s: unknown option '%s'; see nneval --help\n", prog, argv[optind - 1]);
+      cli_printf(stderr, "%s: unknown option '%s'; see nneval --help\n", prog, argv[optind - 1]);
       return 2;
     }
   }
   if (optind >= argc) {
-    fprintf(stderr, "%s: no results file given; usage: nneval [OPTIONS] RESULT.h5 ...\n", prog);
+    cli_printf(stderr, "%s: no results file given; usage: nneval [OPTIONS] RESULT.h5 ...\n", prog);
     return 2;
   }
   opt.many = argc - optind > 1;
@@ -238,7 +248,7 @@ int main(int argc, char **argv) {
   }
   data_free(&cache.ds);
   if (fflush(stdout) != 0 && worst == NN_OK) {
-    fprintf(stderr, "%s: error writing to standard output\n", prog);
+    cli_printf(stderr, "%s: error writing to standard output\n", prog);
     worst = NN_FAIL;
   }
   return worst;

@@ -183,11 +183,11 @@ static void put_title(FILE *f, const plot *p, const curves *cv, const options *o
   char t[1024];
   size_t o = (size_t)snprintf(t, sizeof t, "%s per epoch: ", p->title);
   if (cv->aggregated) {
-    snprintf(t + o, sizeof t - o, "%zu group%s of %zu runs%s%s", s->ngroups,
-             s->ngroups == 1 ? "" : "s", s->nruns, opt->band == BAND_NONE ? "" : "; ",
+    snprintf(t + o, sizeof t - o, "%zu group%s of %zu run%s%s%s", s->ngroups,
+             text_s(s->ngroups), s->nruns, text_s(s->nruns), opt->band == BAND_NONE ? "" : "; ",
              band_text[opt->band]);
   } else if (s->ngroups > 4) {
-    snprintf(t + o, sizeof t - o, "%zu runs", s->ngroups);
+    snprintf(t + o, sizeof t - o, "%zu runs", s->ngroups); /* more than 4 */
   } else {
     for (size_t i = 0; i < s->ngroups && o < sizeof t; i++) {
       size_t n = s->ngroups;
@@ -369,8 +369,8 @@ static void put_number(FILE *f, double x) {
  * a finite value): epoch, runs, then mean, low, high of each series. */
 static void put_data(FILE *f, const curves *cv, size_t g, const options *opt) {
   const summary_group *gr = &cv->s->groups[g];
-  fprintf(f, "\n# group %zu: %zu run%s, %zu in the mean, %zu epochs\n", g + 1, gr->n,
-          gr->n == 1 ? "" : "s", gr->used, gr->npoints);
+  fprintf(f, "\n# group %zu: %zu run%s, %zu in the mean, %zu epoch%s\n", g + 1, gr->n,
+          text_s(gr->n), gr->used, gr->npoints, text_s(gr->npoints));
   fprintf(f, "$group%zu << EOD\n# epoch runs", g + 1);
   static const char *names[] = {"train_loss", "dev_loss", "train_accuracy", "dev_accuracy"};
   for (int c = 0; c < SUMMARY_NSERIES; c++)
@@ -406,8 +406,9 @@ static void put_script(FILE *f, const curves *cv, const options *opt, const char
   double scale = fmin((double)opt->width / 800, (double)opt->height / 600);
   double font = fmax(7, fmin(60, round(11 * scale)));
 
-  fprintf(f, "# Written by nnplot %s: the plots of %zu runs in %zu curves.\n"
-          "# Rerun with: gnuplot THIS_FILE\n", PACKAGE_VERSION, s->nruns, s->ngroups);
+  fprintf(f, "# Written by nnplot %s: the plots of %zu run%s in %zu curve%s.\n"
+          "# Rerun with: gnuplot THIS_FILE\n", PACKAGE_VERSION, s->nruns, text_s(s->nruns),
+          s->ngroups, text_s(s->ngroups));
   for (size_t g = 0; g < s->ngroups; g++) put_data(f, cv, g, opt);
   fprintf(f, "\nline_width = %.1f\n", fmax(1, round(4 * scale) / 2));
   /* The border behind the lines, which may run along it (accuracy 1). */
@@ -437,16 +438,35 @@ static int find_gnuplot(char *buf, size_t n) {
   }
 }
 
-/* Prints each line of gnuplot's output as "nnplot: gnuplot: LINE". */
-static void report_lines(const char *text) {
-  while (*text) {
-    size_t len = strcspn(text, "\n");
+/* Prints each line of gnuplot's output (used bytes of text) as "nnplot:
+ * gnuplot: LINE", control characters escaped.  A line that is not text (a
+ * NUL byte, invalid UTF-8 or mostly control bytes: a PNG that gnuplot wrote to
+ * its standard output when it could not open its output file) is never
+ * relayed, only counted. */
+static void report_lines(const char *text, size_t used) {
+  size_t binary = 0;
+  for (const char *end = text + used; text < end;) {
+    const char *nl = memchr(text, '\n', (size_t)(end - text));
+    size_t len = nl ? (size_t)(nl - text) : (size_t)(end - text);
     const char *line = text;
-    text += len + (text[len] == '\n');
+    text += len + (nl != NULL);
+    size_t controls = 0;
+    for (size_t i = 0; i < len; i++)
+      controls += (unsigned char)line[i] < 0x20 && line[i] != '\t' && line[i] != '\r';
+    if (memchr(line, '\0', len) || !text_is_utf8(line, len) || 2 * controls > len) {
+      binary += len + (nl != NULL);
+      continue;
+    }
     while (len && (line[len - 1] == '\r' || line[len - 1] == ' ')) len--;
     size_t skip = strspn(line, " \t^");  /* gnuplot's caret lines add nothing here */
-    if (skip < len) fprintf(stderr, "%s: gnuplot: %.*s\n", prog, (int)len, line);
+    if (skip >= len) continue;
+    char shown[1024];
+    text_escape(line, len, 1, shown, sizeof shown);
+    cli_printf(stderr, "%s: gnuplot: %s\n", prog, shown);
   }
+  if (binary)
+    cli_printf(stderr, "%s: gnuplot: %zu byte%s of binary output left out (a plot written to its "
+               "standard output?)\n", prog, binary, text_s(binary));
 }
 
 /* Runs gnuplot with script as its standard input; its output and messages
@@ -493,7 +513,7 @@ static int run_gnuplot(const char *gnuplot, FILE *script, nn_error *err) {
   while (waitpid(pid, &status, 0) < 0)
     if (errno != EINTR)
       return nn_error_set(err, NN_FAIL, "waiting for gnuplot: %s", strerror(errno));
-  report_lines(out);
+  report_lines(out, used);
   if (WIFSIGNALED(status))
     return nn_error_set(err, NN_FAIL, "gnuplot was killed by signal %d", WTERMSIG(status));
   if (WEXITSTATUS(status) != 0)
@@ -599,8 +619,8 @@ static int plot_curves(const curves *cv, const options *opt, nn_error *err) {
     return rc;
   }
   if (!opt->quiet) {
-    for (size_t i = 0; i < n; i++) printf("wrote %s\n", paths[i]);
-    if (opt->keep) printf("wrote %s (gnuplot script)\n", script_path);
+    for (size_t i = 0; i < n; i++) cli_printf(stdout, "wrote %s\n", paths[i]);
+    if (opt->keep) cli_printf(stdout, "wrote %s (gnuplot script)\n", script_path);
   }
   return NN_OK;
 }
@@ -649,10 +669,10 @@ static int plot_summary(summary *s, options *opt) {
   int rc = summary_make_groups(s, opt->by, &err);
   if (!rc && make_legends(&cv)) rc = nn_error_set(&err, NN_FAIL, "out of memory");
   for (size_t r = 0; !rc && r < s->nruns; r++) {
-    if (summary_note(s, r, "plotted", note, sizeof note)) fprintf(stderr, "%s: %s\n", prog, note);
+    if (summary_note(s, r, "plotted", note, sizeof note)) cli_printf(stderr, "%s: %s\n", prog, note);
     if (s->runs[r].epochs_done == 0 && s->nruns > 1)
-      fprintf(stderr, "%s: %s: no completed epoch; left out of the plots\n", prog,
-              s->runs[r].file);
+      cli_printf(stderr, "%s: %s: no completed epoch; left out of the plots\n", prog,
+                 s->runs[r].file);
   }
   if (!rc && !opt->dir) {
     fs_dirname(s->runs[0].file, dir, sizeof dir);
@@ -682,15 +702,15 @@ static int parse_options(int argc, char **argv, options *opt, summary *s) {
     switch (c) {
     case 'o':
       if (!*optarg) {
-        fprintf(stderr, "%s: --output: expected a folder, got ''\n", prog);
+        cli_printf(stderr, "%s: --output: expected a folder, got ''\n", prog);
         return NN_BADINPUT;
       }
       opt->dir = optarg;
       break;
     case 'n':
       if (!plain_prefix(optarg)) {
-        fprintf(stderr, "%s: --name: expected a plain file name prefix (no '/', not starting "
-                "with '.' or '-'), got '%s'\n", prog, optarg);
+        cli_printf(stderr, "%s: --name: expected a plain file name prefix (no '/', not starting "
+                   "with '.' or '-'), got '%s'\n", prog, optarg);
         return NN_BADINPUT;
       }
       opt->name = optarg;
@@ -700,8 +720,8 @@ static int parse_options(int argc, char **argv, options *opt, summary *s) {
       else if (strcmp(optarg, "accuracy") == 0) opt->metrics = METRIC_ACCURACY;
       else if (strcmp(optarg, "both") == 0) opt->metrics = METRIC_BOTH;
       else {
-        fprintf(stderr, "%s: --metric: expected loss, accuracy or both, got '%s'\n", prog,
-                optarg);
+        cli_printf(stderr, "%s: --metric: expected loss, accuracy or both, got '%s'\n", prog,
+                   optarg);
         return NN_BADINPUT;
       }
       break;
@@ -711,14 +731,14 @@ static int parse_options(int argc, char **argv, options *opt, summary *s) {
       else if (strcmp(optarg, "minmax") == 0) opt->band = BAND_MINMAX;
       else if (strcmp(optarg, "none") == 0) opt->band = BAND_NONE;
       else {
-        fprintf(stderr, "%s: --band: expected sd, ci, minmax or none, got '%s'\n", prog,
-                optarg);
+        cli_printf(stderr, "%s: --band: expected sd, ci, minmax or none, got '%s'\n", prog,
+                   optarg);
         return NN_BADINPUT;
       }
       break;
     case 'B':
       if (summary_parse_by(s, optarg, &err)) {
-        fprintf(stderr, "%s: --by: %s\n", prog, err.msg);
+        cli_printf(stderr, "%s: --by: %s\n", prog, err.msg);
         return NN_BADINPUT;
       }
       by = 1;
@@ -727,8 +747,8 @@ static int parse_options(int argc, char **argv, options *opt, summary *s) {
     case 'l': opt->log = 1; break;
     case 's':
       if (parse_size(optarg, &opt->width, &opt->height)) {
-        fprintf(stderr, "%s: --size: expected WIDTHxHEIGHT in pixels, each %d..%d "
-                "(e.g. 800x600), got '%s'\n", prog, SIZE_LO, SIZE_HI, optarg);
+        cli_printf(stderr, "%s: --size: expected WIDTHxHEIGHT in pixels, each %d..%d "
+                   "(e.g. 800x600), got '%s'\n", prog, SIZE_LO, SIZE_HI, optarg);
         return NN_BADINPUT;
       }
       break;
@@ -737,15 +757,15 @@ static int parse_options(int argc, char **argv, options *opt, summary *s) {
     case 'h': usage(stdout); return NN_OK;
     case 'V': printf("nnplot %s\n", PACKAGE_VERSION); return NN_OK;
     case ':':
-      fprintf(stderr, "%s: %s needs an argument; see nnplot --help\n", prog, argv[optind - 1]);
+      cli_printf(stderr, "%s: %s needs an argument; see nnplot --help\n", prog, argv[optind - 1]);
       return NN_BADINPUT;
     default:
-      fprintf(stderr, "%s: unknown option '%s'; see nnplot --help\n", prog, argv[optind - 1]);
+      cli_printf(stderr, "%s: unknown option '%s'; see nnplot --help\n", prog, argv[optind - 1]);
       return NN_BADINPUT;
     }
   }
   if (by && nogroup) {
-    fprintf(stderr, "%s: --by and --no-group exclude each other\n", prog);
+    cli_printf(stderr, "%s: --by and --no-group exclude each other\n", prog);
     return NN_BADINPUT;
   }
   opt->by = nogroup ? SUMMARY_BY_RUN : by ? SUMMARY_BY_KEYS : SUMMARY_BY_SEED;
@@ -759,8 +779,8 @@ int main(int argc, char **argv) {
   int rc = parse_options(argc, argv, &opt, &s);
   if (rc >= 0) return rc;
   if (optind >= argc) {
-    fprintf(stderr, "%s: no results file given; usage: nnplot [OPTIONS] RESULT.h5 ...\n",
-            prog);
+    cli_printf(stderr, "%s: no results file given; usage: nnplot [OPTIONS] RESULT.h5 ...\n",
+               prog);
     return NN_BADINPUT;
   }
   results_quiet_hdf5();
@@ -772,7 +792,7 @@ int main(int argc, char **argv) {
   }
   summary_free(&s);
   if (fflush(stdout) != 0 || ferror(stdout)) {
-    fprintf(stderr, "%s: error writing to standard output\n", prog);
+    cli_printf(stderr, "%s: error writing to standard output\n", prog);
     if (worst == NN_OK) worst = NN_FAIL;
   }
   return worst;

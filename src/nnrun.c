@@ -10,10 +10,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli.h"
 #include "run.h"
+#include "text.h"
 #include "vmath.h"
 
 static const char *prog = "nnrun";
@@ -29,9 +31,13 @@ static void usage(FILE *f) {
           "\n"
           "Options:\n"
           "  -o, --output FILE   write the results to FILE instead\n"
-          "  -f, --force         train again, replacing the results file (or empty file)\n"
-          "                      at the output path; never any other file\n"
-          "  -n, --dry-run       print the resolved spec as YAML, check the data files, exit\n"
+          "  -f, --force         train from the start, replacing the results file at the\n"
+          "                      output path whatever run it holds (complete, diverged,\n"
+          "                      unfinished, another spec's, damaged) or an empty file;\n"
+          "                      never any other file (a link, FIFO, device or foreign file)\n"
+          "  -n, --dry-run       print the resolved spec as YAML and say what the run would\n"
+          "                      do (write, replace, resume, up to date), or refuse as it\n"
+          "                      would, with its message and exit status; writes nothing\n"
           "  -j, --threads N     BLAS threads (0 = one per core); same as train.threads=N\n"
           "  -q, --quiet         print errors only\n"
           "  -h, --help          show this help and the spec keys\n"
@@ -154,18 +160,18 @@ int main(int argc, char **argv) {
       free(command_line);
       return 0;
     case ':':
-      fprintf(stderr, "%s: %s needs an argument; see nnrun --help\n", prog, argv[optind - 1]);
+      cli_printf(stderr, "%s: %s needs an argument; see nnrun --help\n", prog, argv[optind - 1]);
       free(command_line);
       return 2;
     default:
-      fprintf(stderr, "%s: unknown option '%s'; see nnrun --help\n", prog, argv[optind - 1]);
+      cli_printf(stderr, "%s: unknown option '%s'; see nnrun --help\n", prog, argv[optind - 1]);
       free(command_line);
       return 2;
     }
   }
   if (optind >= argc) {
-    fprintf(stderr, "%s: no spec file given; usage: nnrun [OPTIONS] SPEC.yaml [KEY=VALUE ...]\n",
-            prog);
+    cli_printf(stderr, "%s: no spec file given; usage: nnrun [OPTIONS] SPEC.yaml [KEY=VALUE ...]\n",
+               prog);
     free(command_line);
     return 2;
   }
@@ -204,14 +210,23 @@ int main(int argc, char **argv) {
     rc = nn_error_set(&err, NN_BADINPUT, "-o '%s': expected a file name", opt.output);
     goto fail;
   }
+  /* a path the results file, its lock and its temporary file can all have */
+  if (opt.output && (rc = run_check_path(opt.output, &err))) goto fail;
   if (opt.output)
     snprintf(path, sizeof path, "%s", opt.output);
-  else if ((size_t)snprintf(path, sizeof path, "%s/%s.h5", sp.output.dir, name) >= sizeof path) {
-    rc = nn_error_set(&err, NN_BADINPUT, "output.dir: %.100s...: path too long", sp.output.dir);
+  else if ((size_t)snprintf(path, sizeof path, "%s/%s.h5", sp.output.dir, name) >= sizeof path ||
+           run_check_path(path, &err)) {
+    rc = run_check_path(path, &err) ? err.status : NN_BADINPUT;
+    nn_error_prefix(&err, "output.dir");
     goto fail;
   }
 
+  const int open_flags = (opt.force ? RUN_FORCE : 0) | (opt.output ? 0 : RUN_MAKE_DIR);
   if (opt.dry_run) {
+    /* what the run would do, refusals included, with the same exit status */
+    struct stat st;
+    const int exists = lstat(path, &st) == 0;
+    if ((rc = run_dry_open(&u, &sp, path, open_flags, &err))) goto fail;
     char *yaml = spec_to_yaml(&sp);
     if (!yaml) {
       rc = nn_error_set(&err, NN_FAIL, "out of memory");
@@ -219,19 +234,25 @@ int main(int argc, char **argv) {
     }
     fputs(yaml, stdout);
     free(yaml);
-    if (!opt.quiet) fprintf(stderr, "%s: dry run: spec and data files are valid; would write %s\n",
-                            prog, path);
+    if (opt.quiet) goto done;
+    if (u.start == RUN_UP_TO_DATE)
+      cli_printf(stderr, "%s: dry run: %s is up to date: it holds a %s run of this spec; "
+                 "--force trains again\n", prog, path, u.r.status);
+    else if (u.start == RUN_RESUME)
+      cli_printf(stderr, "%s: dry run: spec and data files are valid; would resume %s after "
+                 "epoch %zu of %ld\n", prog, path, u.r.epochs_done, u.r.spec.train.epochs);
+    else
+      cli_printf(stderr, "%s: dry run: spec and data files are valid; would %s %s\n", prog,
+                 exists ? "replace" : "write", path);
     goto done;
   }
 
-  if ((rc = run_open(&u, &sp, path, (opt.force ? RUN_FORCE : 0) | (opt.output ? 0 : RUN_MAKE_DIR),
-                     prog, &err)))
-    goto fail;
+  if ((rc = run_open(&u, &sp, path, open_flags, prog, &err))) goto fail;
   results *r = &u.r;
   if (u.start == RUN_UP_TO_DATE) {
     if (!opt.quiet)
-      printf("%s: up to date: %s holds a %s run of this spec; --force trains again\n", name,
-             path, r->status);
+      cli_printf(stdout, "%s: up to date: %s holds a %s run of this spec; --force trains again\n", name,
+                         path, r->status);
     goto done;
   }
   const long threads = cli_set_threads(r->spec.train.threads);
@@ -239,8 +260,8 @@ int main(int argc, char **argv) {
                          .epochs_before = r->epochs_done};
   if (!opt.quiet) {
     if (u.start == RUN_RESUME) {
-      printf("%s: resuming %s after epoch %zu of %ld\n", name, path, r->epochs_done,
-             r->spec.train.epochs);
+      cli_printf(stdout, "%s: resuming %s after epoch %zu of %ld\n", name, path, r->epochs_done,
+                         r->spec.train.epochs);
       const long cores = sysconf(_SC_NPROCESSORS_ONLN) > 0 ? sysconf(_SC_NPROCESSORS_ONLN) : 1;
       const long asked = sp.train.threads > 0 ? sp.train.threads : cores;
       if (asked != threads)
@@ -249,12 +270,13 @@ int main(int argc, char **argv) {
     }
     char shape[256];
     mlp_shape_text(&r->model, shape, sizeof shape);
-    printf("%s: %zu train / %zu dev / %zu test images, %s %s, %s, %ld epochs, batch %ld, "
-           "lr %g, lambda %g, %ld BLAS threads -> %s\n",
-           name, r->train_size, r->dev_size, r->test_size, shape,
-           r->model.nlayers > 1 ? mlp_activations[r->model.act].name : "softmax",
-           optim_name(r->optimizer.kind), r->spec.train.epochs, r->spec.train.batch, r->spec.train.lr, r->spec.train.lambda,
-           threads, path);
+    cli_printf(stdout, "%s: %zu train / %zu dev / %zu test images, %s %s, %s, %ld epoch%s, batch %ld, "
+                       "lr %g, lambda %g, %ld BLAS threads -> %s\n",
+                       name, r->train_size, r->dev_size, r->test_size, shape,
+                       r->model.nlayers > 1 ? mlp_activations[r->model.act].name : "softmax",
+                       optim_name(r->optimizer.kind), r->spec.train.epochs,
+                       text_s((unsigned long long)r->spec.train.epochs), r->spec.train.batch, r->spec.train.lr, r->spec.train.lambda,
+                       threads, path);
     fflush(stdout);
   }
   install_signals();
@@ -268,13 +290,13 @@ int main(int argc, char **argv) {
   if (rc) {
     cli_error(prog, &err);
     if (strcmp(r->status, "interrupted") == 0)
-      fprintf(stderr, "%s: to resume, run the same command again: %s\n", prog,
-              command_line ? command_line : "nnrun ...");
+      cli_printf(stderr, "%s: to resume, run the same command again: %s\n", prog,
+                 command_line ? command_line : "nnrun ...");
     goto done;
   }
   if (!opt.quiet)
-    printf("test loss %.4f accuracy %.4f (n = %ld)  %.1f s in all; wrote %s\n", r->test_loss,
-           r->test_accuracy, r->test_n, train_now() - prog_state.start, path);
+    cli_printf(stdout, "test loss %.4f accuracy %.4f (n = %ld)  %.1f s in all; wrote %s\n", r->test_loss,
+                       r->test_accuracy, r->test_n, train_now() - prog_state.start, path);
   goto done;
 
 fail:
@@ -283,7 +305,7 @@ done:
   run_close(&u);
   free(command_line);
   if (fflush(stdout) != 0 && errno != EPIPE && rc == NN_OK) {
-    fprintf(stderr, "%s: error writing to standard output\n", prog);
+    cli_printf(stderr, "%s: error writing to standard output\n", prog);
     rc = NN_FAIL;
   }
   return rc;

@@ -157,7 +157,7 @@ static void log_path(const sweeper *s, size_t i, char *buf, size_t n) {
  * "exit N" trailer when N is not 0; empty when the last attempt did not
  * fail or there is no log. */
 static void last_failure(const sweeper *s, size_t i, char *why, size_t n) {
-  char path[RUN_PATH_MAX + 16];
+  char path[SPEC_PATH_MAX + RUN_NAME_MAX + 32];
   why[0] = '\0';
   log_path(s, i, path, sizeof path);
   int fd = fs_open_plain(path, O_RDONLY | O_NOFOLLOW, 0);
@@ -200,7 +200,7 @@ static pid_t start_point(const sweeper *s, size_t i, int attempt, nn_error *err)
   char **args = NULL;
   size_t nargs = 0;
   if (sweep_point_args(&s->sw, i, &args, &nargs, err)) return -1;
-  char threads[32], logp[RUN_PATH_MAX + 16];
+  char threads[32], logp[SPEC_PATH_MAX + RUN_NAME_MAX + 32];
   snprintf(threads, sizeof threads, "%ld", s->threads);
   log_path(s, i, logp, sizeof logp);
   const size_t fixed = 8;
@@ -263,7 +263,7 @@ static pid_t start_point(const sweeper *s, size_t i, int attempt, nn_error *err)
 
 /* Appends "nnsweep: exit N" to point i's log after its run ended. */
 static void log_exit(const sweeper *s, size_t i, int status, int code) {
-  char logp[RUN_PATH_MAX + 16];
+  char logp[SPEC_PATH_MAX + RUN_NAME_MAX + 32];
   log_path(s, i, logp, sizeof logp);
   int fd = open_log(logp, 0);
   if (fd < 0) return;
@@ -356,27 +356,27 @@ static void report_point(const sweeper *s, tally *t, size_t i, enum outcome o,
   if (s->opt->quiet && o != OUT_FAILED) return;
   clear_live(t);
   const sweep_point *p = &s->sw.points[i];
-  char why[512];
+  char why[NN_ERROR_MAX];
   switch (o) {
   case OUT_COMPLETE:
-    printf("[%zu/%zu] %s: complete, test accuracy %.4f (%.1f s)\n", t->complete + t->diverged,
-           t->total, p->name, st->test_accuracy, secs);
+    cli_printf(stdout, "[%zu/%zu] %s: complete, test accuracy %.4f (%.1f s)\n", t->complete + t->diverged,
+                       t->total, p->name, st->test_accuracy, secs);
     break;
   case OUT_DIVERGED:
-    printf("[%zu/%zu] %s: diverged in epoch %ld (%.1f s)\n", t->complete + t->diverged, t->total,
-           p->name, st->epochs_done + 1, secs);
+    cli_printf(stdout, "[%zu/%zu] %s: diverged in epoch %ld (%.1f s)\n", t->complete + t->diverged, t->total,
+                       p->name, st->epochs_done + 1, secs);
     break;
   case OUT_INTERRUPTED:
-    printf("%s: interrupted after epoch %ld\n", p->name, st->epochs_done);
+    cli_printf(stdout, "%s: interrupted after epoch %ld\n", p->name, st->epochs_done);
     break;
   case OUT_ELSEWHERE:
     run_state_text(st, why, sizeof why);
-    printf("%s: left alone: %s\n", p->name, why);
+    cli_printf(stdout, "%s: left alone: %s\n", p->name, why);
     break;
   case OUT_FAILED:
     last_failure(s, i, why, sizeof why);
-    fprintf(stderr, "%s: %s failed: %s (log: %s/%s.log)\n", prog, p->name,
-            why[0] ? why : "no reason given", s->logs, p->name);
+    cli_printf(stderr, "%s: %s failed: %s (log: %s/%s.log)\n", prog, p->name,
+               why[0] ? why : "no reason given", s->logs, p->name);
     break;
   }
   fflush(stdout);
@@ -391,7 +391,7 @@ static int list_points(const sweeper *s) {
     const sweep_point *p = &s->sw.points[i];
     run_state st;
     inspect(s, i, &st);
-    char status[NN_ERROR_MAX + 64], why[400], values[1024], acc[16] = "-";
+    char status[NN_ERROR_MAX + 64], why[NN_ERROR_MAX], values[1024], acc[16] = "-";
     run_state_text(&st, status, sizeof status);
     size_t bucket = st.kind;
     if (st.kind == RUN_PENDING) {
@@ -404,14 +404,14 @@ static int list_points(const sweeper *s) {
     counts[bucket]++;
     if (st.has_test) snprintf(acc, sizeof acc, "%.4f", st.test_accuracy);
     values_text(p, values, sizeof values);
-    printf("%5zu  %-36s  %8s  %s -> %s\n", i, status, acc, values[0] ? values : "(base)",
-           p->path);
+    cli_printf(stdout, "%5zu  %-36s  %8s  %s -> %s\n", i, status, acc, values[0] ? values : "(base)",
+                       p->path);
   }
   static const char *const names[] = {"pending",  "running",      "killed",
                                       "interrupted", "complete", "diverged",
                                       "another spec", "unreadable", "failed"};
   _Static_assert(sizeof names / sizeof names[0] == RUN_UNREADABLE + 2, "a name per kind");
-  printf("%zu points:", s->sw.npoints);
+  printf("%zu point%s:", s->sw.npoints, text_s(s->sw.npoints));
   int first = 1;
   for (size_t k = 0; k < sizeof names / sizeof names[0]; k++)
     if (counts[k]) {
@@ -478,8 +478,8 @@ static int run_one(const sweeper *s, size_t i, tally *t) {
       return 1;
     }
     if (attempt < s->opt->retries && !s->opt->quiet)
-      fprintf(stderr, "%s: %s: retrying (%ld of %ld)\n", prog, s->sw.points[i].name,
-              attempt + 1, s->opt->retries);
+      cli_printf(stderr, "%s: %s: retrying (%ld of %ld)\n", prog, s->sw.points[i].name,
+                 attempt + 1, s->opt->retries);
   }
   t->failed++;
   return 1;
@@ -493,7 +493,7 @@ static int run_local(const sweeper *s, long jobs) {
   slot *slots = calloc((size_t)jobs, sizeof *slots);
   if (!queue || !attempts || !slots) {
     free(queue), free(attempts), free(slots);
-    fprintf(stderr, "%s: out of memory\n", prog);
+    cli_printf(stderr, "%s: out of memory\n", prog);
     return NN_FAIL;
   }
   size_t nq = 0, head = 0;
@@ -501,11 +501,11 @@ static int run_local(const sweeper *s, long jobs) {
     if (needs_run(s, i, &t)) queue[nq++] = i;
   const int tty = !s->opt->quiet && isatty(STDOUT_FILENO);
   if (!s->opt->quiet) {
-    printf("%s: %zu points, %zu to run (%zu complete, %zu diverged%s), %ld at once, %ld BLAS "
-           "thread%s each -> %s\n",
-           s->sw.name, s->sw.npoints, nq, t.complete, t.diverged,
-           t.elsewhere ? ", some run elsewhere" : "", jobs, s->threads,
-           s->threads == 1 ? "" : "s", s->sw.output_dir);
+    cli_printf(stdout, "%s: %zu point%s, %zu to run (%zu complete, %zu diverged%s), %ld at once, %ld BLAS "
+                       "thread%s each -> %s\n",
+                       s->sw.name, s->sw.npoints, text_s(s->sw.npoints), nq, t.complete, t.diverged,
+                       t.elsewhere ? ", some run elsewhere" : "", jobs, s->threads,
+                       s->threads == 1 ? "" : "s", s->sw.output_dir);
     fflush(stdout);
   }
   int forwarded = 0;
@@ -534,7 +534,7 @@ static int run_local(const sweeper *s, long jobs) {
       forwarded = 1;
       if (t.live) fputs("\n", stdout);
       t.live = 0;
-      fprintf(stderr, "%s: stopping: the running points save as interrupted\n", prog);
+      cli_printf(stderr, "%s: stopping: the running points save as interrupted\n", prog);
     }
     if (t.running == 0) break;
     int status;
@@ -572,8 +572,8 @@ static int run_local(const sweeper *s, long jobs) {
       if (!stop_signal && done.attempt < s->opt->retries) {
         attempts[done.point] = done.attempt + 1;
         if (!s->opt->quiet)
-          fprintf(stderr, "%s: %s: retrying (%d of %ld)\n", prog, s->sw.points[done.point].name,
-                  done.attempt + 1, s->opt->retries);
+          cli_printf(stderr, "%s: %s: retrying (%d of %ld)\n", prog, s->sw.points[done.point].name,
+                     done.attempt + 1, s->opt->retries);
         queue[--head] = done.point; /* at once, in the slot it left */
       } else {
         t.failed++;
@@ -584,13 +584,13 @@ static int run_local(const sweeper *s, long jobs) {
   const size_t notrun = nq - head;
   int rc = t.failed || t.interrupted || notrun || t.elsewhere ? NN_FAIL : NN_OK;
   if (!s->opt->quiet || rc)
-    printf("%s: %zu of %zu points complete, %zu diverged, %zu failed, %zu interrupted%s in "
+    printf("%s: %zu of %zu point%s complete, %zu diverged, %zu failed, %zu interrupted%s in "
            "%.1f s\n",
-           s->sw.name, t.complete, t.total, t.diverged, t.failed, t.interrupted + notrun,
+           s->sw.name, t.complete, t.total, text_s(t.total), t.diverged, t.failed, t.interrupted + notrun,
            t.elsewhere ? ", some being run by other processes" : "", now() - t.start);
   if (stop_signal || t.failed)
-    fprintf(stderr, "%s: to resume, run the same command again: %s\n", prog,
-            s->command ? s->command : "nnsweep ...");
+    cli_printf(stderr, "%s: to resume, run the same command again: %s\n", prog,
+               s->command ? s->command : "nnsweep ...");
   free(queue), free(attempts), free(slots);
   return rc;
 }
@@ -599,15 +599,15 @@ static int run_local(const sweeper *s, long jobs) {
  * saves as interrupted and the task is requeued to resume it. */
 static int run_task(const sweeper *s, long task) {
   if (task < 0 || (size_t)task >= s->sw.npoints) {
-    fprintf(stderr, "%s: --task %ld: expected a point 0..%zu of %s\n", prog, task,
-            s->sw.npoints - 1, s->sw.file);
+    cli_printf(stderr, "%s: --task %ld: expected a point 0..%zu of %s\n", prog, task,
+               s->sw.npoints - 1, s->sw.file);
     return NN_BADINPUT;
   }
   tally t = {.total = s->sw.npoints};
   if (!needs_run(s, (size_t)task, &t)) {
     if (!s->opt->quiet)
-      printf("%s: point %ld (%s) is %s\n", s->sw.name, task, s->sw.points[task].name,
-             t.elsewhere ? "being run by another process" : "done already");
+      cli_printf(stdout, "%s: point %ld (%s) is %s\n", s->sw.name, task, s->sw.points[task].name,
+                         t.elsewhere ? "being run by another process" : "done already");
     return t.elsewhere ? NN_FAIL : NN_OK;
   }
   int rc = run_one(s, (size_t)task, &t);
@@ -623,17 +623,17 @@ static int run_task(const sweeper *s, long task) {
     }
     int status = 0;
     if (pid > 0 && waitpid(pid, &status, 0) == pid && exit_code(status) == 0) {
-      printf("%s: requeued %s to resume point %ld\n", prog, id, task);
+      cli_printf(stdout, "%s: requeued %s to resume point %ld\n", prog, id, task);
       return NN_FAIL;
     }
-    fprintf(stderr, "%s: could not requeue %s (scontrol requeue %s)\n", prog, id,
-            pid < 0 ? "could not start" : WIFEXITED(status) && WEXITSTATUS(status) == 127
+    cli_printf(stderr, "%s: could not requeue %s (scontrol requeue %s)\n", prog, id,
+               pid < 0 ? "could not start" : WIFEXITED(status) && WEXITSTATUS(status) == 127
                                               ? "not found"
                                               : "failed");
   }
   if (rc && (stop_signal || t.interrupted))
-    fprintf(stderr, "%s: to resume, run the same command again: %s\n", prog,
-            s->command ? s->command : "nnsweep --task ...");
+    cli_printf(stderr, "%s: to resume, run the same command again: %s\n", prog,
+               s->command ? s->command : "nnsweep --task ...");
   return rc ? NN_FAIL : NN_OK;
 }
 
@@ -661,8 +661,9 @@ static int run_mpi(const sweeper *s) {
   }
   if (rep.rank == 0) {
     if (!s->opt->quiet || rep.failed)
-      printf("%s: %zu of %zu points ended complete or diverged, %zu failed, over %d ranks\n",
-             s->sw.name, rep.done, rep.ntasks, rep.failed, rep.size);
+      printf("%s: %zu of %zu point%s ended complete or diverged, %zu failed, over %d rank%s\n",
+             s->sw.name, rep.done, rep.ntasks, text_s(rep.ntasks), rep.failed, rep.size,
+             text_s((unsigned long long)rep.size));
     rc = rep.failed ? NN_FAIL : NN_OK;
   }
   farm_report_free(&rep);
@@ -720,8 +721,8 @@ static int submit_slurm(const sweeper *s) {
   for (size_t i = 0; i < s->sw.npoints; i++)
     if (needs_run(s, i, &t)) pending[n++] = i;
   if (n == 0) {
-    printf("%s: nothing to submit: %zu complete, %zu diverged, %zu being run\n", s->sw.name,
-           t.complete, t.diverged, t.elsewhere);
+    cli_printf(stdout, "%s: nothing to submit: %zu complete, %zu diverged, %zu being run\n", s->sw.name,
+                       t.complete, t.diverged, t.elsewhere);
     free(pending);
     return t.elsewhere ? NN_FAIL : NN_OK;
   }
@@ -730,7 +731,7 @@ static int submit_slurm(const sweeper *s) {
   char *array = malloc(cap);
   if (!array || !array_ranges(pending, n, array, cap - 32)) {
     free(array), free(pending);
-    fprintf(stderr, "%s: out of memory\n", prog);
+    cli_printf(stderr, "%s: out of memory\n", prog);
     return NN_FAIL;
   }
   if (s->opt->jobs > 0) snprintf(array + strlen(array), 32, "%%%ld", s->opt->jobs);
@@ -755,7 +756,7 @@ static int submit_slurm(const sweeper *s) {
   FILE *f = open_memstream(&text, &textlen);
   if (!f) {
     free(array);
-    fprintf(stderr, "%s: out of memory\n", prog);
+    cli_printf(stderr, "%s: out of memory\n", prog);
     return NN_FAIL;
   }
   int lost = 0; /* an sbatch argument left to the command line */
@@ -784,13 +785,13 @@ static int submit_slurm(const sweeper *s) {
   free(qcwd), free(qself), free(qfile);
   if (fclose(f) != 0 || !text) {
     free(text), free(array);
-    fprintf(stderr, "%s: out of memory\n", prog);
+    cli_printf(stderr, "%s: out of memory\n", prog);
     return NN_FAIL;
   }
   if (s->opt->print && lost) {
-    fprintf(stderr, "%s: --print: an sbatch argument after -- cannot be written as an #SBATCH "
-            "line (a control character, a quote or a backslash, or not an option); pass it to "
-            "sbatch yourself\n", prog);
+    cli_printf(stderr, "%s: --print: an sbatch argument after -- cannot be written as an #SBATCH "
+               "line (a control character, a quote or a backslash, or not an option); pass it to "
+               "sbatch yourself\n", prog);
     free(text), free(array);
     return NN_BADINPUT;
   }
@@ -801,7 +802,7 @@ static int submit_slurm(const sweeper *s) {
   }
   int fd = open(script, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0755);
   if (fd < 0 || write(fd, text, textlen) != (ssize_t)textlen || close(fd) != 0) {
-    fprintf(stderr, "%s: cannot write %s: %s\n", prog, script, strerror(errno));
+    cli_printf(stderr, "%s: cannot write %s: %s\n", prog, script, strerror(errno));
     free(text), free(array);
     return NN_FAIL;
   }
@@ -845,8 +846,8 @@ static int submit_slurm(const sweeper *s) {
     close(pipefd[0]);
     dup2(pipefd[1], STDOUT_FILENO);
     execvp("sbatch", argv);
-    fprintf(stderr, "%s: cannot run sbatch: %s; Slurm's client is in Debian's slurm-client\n",
-            prog, strerror(errno));
+    cli_printf(stderr, "%s: cannot run sbatch: %s; Slurm's client is in Debian's slurm-client\n",
+               prog, strerror(errno));
     _exit(127);
   }
   close(pipefd[1]);
@@ -858,16 +859,16 @@ static int submit_slurm(const sweeper *s) {
   if (pid > 0) waitpid(pid, &status, 0);
   if (pid < 0 || got <= 0 || exit_code(status) != 0) {
     if (exit_code(status) == 2 && WIFEXITED(status) && WEXITSTATUS(status) == 127) return NN_BADINPUT;
-    fprintf(stderr, "%s: sbatch failed (exit %d); the script is %s\n", prog, exit_code(status),
-            script);
+    cli_printf(stderr, "%s: sbatch failed (exit %d); the script is %s\n", prog, exit_code(status),
+               script);
     return NN_FAIL;
   }
   id[got] = '\0';
   id[strcspn(id, ";\n")] = '\0';
-  printf("%s\n", id);
+  cli_printf(stdout, "%s\n", id);
   if (!s->opt->quiet)
-    fprintf(stderr, "%s: submitted job array %s: %zu points of %s, logs in %s; "
-            "nnsweep --list %s shows their state\n", prog, id, n, s->sw.name, s->logs, s->sw.file);
+    cli_printf(stderr, "%s: submitted job array %s: %zu point%s of %s, logs in %s; "
+               "nnsweep --list %s shows their state\n", prog, id, n, text_s(n), s->sw.name, s->logs, s->sw.file);
   return NN_OK;
 }
 
@@ -898,14 +899,14 @@ static int parse_args(int argc, char **argv, options *opt, const char **file) {
     case 'n': opt->list = 1; break;
     case 'j':
       if (cli_parse_long(optarg, 1, 4096, &opt->jobs)) {
-        fprintf(stderr, "%s: --jobs: expected a whole number 1..4096, got '%s'\n", prog, optarg);
+        cli_printf(stderr, "%s: --jobs: expected a whole number 1..4096, got '%s'\n", prog, optarg);
         return 2;
       }
       break;
     case 'r':
       if (cli_parse_long(optarg, 0, 1000, &opt->retries)) {
-        fprintf(stderr, "%s: --retries: expected a whole number 0..1000, got '%s'\n", prog,
-                optarg);
+        cli_printf(stderr, "%s: --retries: expected a whole number 0..1000, got '%s'\n", prog,
+                   optarg);
         return 2;
       }
       break;
@@ -918,7 +919,7 @@ static int parse_args(int argc, char **argv, options *opt, const char **file) {
           strspn(argv[optind], "0123456789") == strlen(argv[optind]))
         index = argv[optind++];
       if (index && cli_parse_long(index, 0, 100000000, &opt->task)) {
-        fprintf(stderr, "%s: --task: expected a point index, got '%s'\n", prog, index);
+        cli_printf(stderr, "%s: --task: expected a point index, got '%s'\n", prog, index);
         return 2;
       }
       break;
@@ -930,40 +931,40 @@ static int parse_args(int argc, char **argv, options *opt, const char **file) {
     case 'h': usage(stdout); return -1;
     case 'V': printf("nnsweep %s (%s)\n", PACKAGE_VERSION, run_blas_name()); return -1;
     case ':':
-      fprintf(stderr, "%s: %s needs an argument; see nnsweep --help\n", prog, argv[optind - 1]);
+      cli_printf(stderr, "%s: %s needs an argument; see nnsweep --help\n", prog, argv[optind - 1]);
       return 2;
     default:
-      fprintf(stderr, "%s: unknown option '%s'; see nnsweep --help\n", prog, argv[optind - 1]);
+      cli_printf(stderr, "%s: unknown option '%s'; see nnsweep --help\n", prog, argv[optind - 1]);
       return 2;
     }
   }
   if (optind >= end) {
-    fprintf(stderr, "%s: no sweep file given; usage: nnsweep [OPTIONS] SWEEP.yaml\n", prog);
+    cli_printf(stderr, "%s: no sweep file given; usage: nnsweep [OPTIONS] SWEEP.yaml\n", prog);
     return 2;
   }
   if (optind + 1 < end) {
-    fprintf(stderr, "%s: one sweep file expected, got also '%s'\n", prog, argv[optind + 1]);
+    cli_printf(stderr, "%s: one sweep file expected, got also '%s'\n", prog, argv[optind + 1]);
     return 2;
   }
   *file = argv[optind];
   const int modes = opt->list + opt->slurm + opt->mpi + (opt->task != -1);
   if (modes > 1) {
-    fprintf(stderr, "%s: --list, --task, --slurm and --mpi exclude each other\n", prog);
+    cli_printf(stderr, "%s: --list, --task, --slurm and --mpi exclude each other\n", prog);
     return 2;
   }
   if (opt->print && !opt->slurm) {
-    fprintf(stderr, "%s: --print goes with --slurm\n", prog);
+    cli_printf(stderr, "%s: --print goes with --slurm\n", prog);
     return 2;
   }
   if (opt->nsbatch && !opt->slurm) {
-    fprintf(stderr, "%s: arguments after -- go to sbatch, with --slurm only\n", prog);
+    cli_printf(stderr, "%s: arguments after -- go to sbatch, with --slurm only\n", prog);
     return 2;
   }
   if (opt->task == -2) {
     const char *id = getenv("SLURM_ARRAY_TASK_ID");
     if (!id || cli_parse_long(id, 0, 100000000, &opt->task)) {
-      fprintf(stderr, "%s: --task without an index needs SLURM_ARRAY_TASK_ID, got '%s'\n", prog,
-              id ? id : "");
+      cli_printf(stderr, "%s: --task without an index needs SLURM_ARRAY_TASK_ID, got '%s'\n", prog,
+                 id ? id : "");
       return 2;
     }
   }
@@ -993,10 +994,10 @@ int main(int argc, char **argv) {
       for (char *line = errors, *nl; *line; line = nl + 1) {
         nl = strchr(line, '\n');
         if (!nl) {
-          fprintf(stderr, "%s: %s\n", prog, line);
+          cli_printf(stderr, "%s: %s\n", prog, line);
           break;
         }
-        fprintf(stderr, "%s: %.*s\n", prog, (int)(nl - line), line);
+        cli_printf(stderr, "%s: %.*s\n", prog, (int)(nl - line), line);
       }
     } else {
       cli_error(prog, &err);
@@ -1035,7 +1036,7 @@ done:
   sweep_free(&s.sw);
   free(command);
   if (fflush(stdout) != 0 && rc == NN_OK) {
-    fprintf(stderr, "%s: error writing to standard output\n", prog);
+    cli_printf(stderr, "%s: error writing to standard output\n", prog);
     rc = NN_FAIL;
   }
   return rc;

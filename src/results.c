@@ -327,7 +327,7 @@ int results_write(const results *r, const char *path, nn_error *err) {
   hid_t fapl = -1, f = -1;
   h5_wprops props = {-1, -1, -1};
   const char *what = "";
-  char tmp[DATA_PATH_MAX + 96], dir[DATA_PATH_MAX + 32];
+  char tmp[FS_PATH_MAX], dir[FS_PATH_MAX];
   void *image = NULL;
 
   results_quiet_hdf5();
@@ -379,19 +379,34 @@ int results_write(const results *r, const char *path, nn_error *err) {
   }
 
   /* A temporary file of our own name can only be a leftover of a killed run
-   * that had our process id (containers reuse small ids). */
-  if (unlink(tmp) < 0 && errno != ENOENT) {
+   * that had our process id (containers reuse small ids).  Only what exists
+   * is removed: a read-only folder refuses unlink() even for no file, and
+   * its real problem is reported by the creation below. */
+  struct stat ts, old;
+  if (unlink(tmp) < 0 && errno != ENOENT && lstat(tmp, &ts) == 0) {
     nn_error_set(err, NN_FAIL, "%s: cannot remove stale %s: %s", path, tmp, strerror(errno));
     goto done;
   }
+  /* a rewrite keeps the mode, owner and group of the file it replaces */
+  const int replaces = lstat(path, &old) == 0 && S_ISREG(old.st_mode);
   created = 1;
-  if (fs_write_new(tmp, image, (size_t)size) < 0) {
-    if (errno == EEXIST) created = 0;
-    nn_error_set(err, NN_FAIL, "%s: cannot write %s: %s", path, tmp, strerror(errno));
+  if (fs_write_new(tmp, image, (size_t)size, replaces ? &old : NULL) < 0) {
+    const int e = errno;
+    if (e == EEXIST) created = 0;
+    if (fs_unwritable(e))
+      nn_error_set(err, NN_FAIL, "cannot write %s: the folder %s is not writable (%s)", path,
+                   dir, strerror(e));
+    else
+      nn_error_set(err, NN_FAIL, "%s: cannot write %s: %s", path, tmp, strerror(e));
     goto done;
   }
   if (rename(tmp, path) < 0) {
-    nn_error_set(err, NN_FAIL, "%s: cannot rename %s over it: %s", path, tmp, strerror(errno));
+    const int e = errno;
+    if (fs_unwritable(e))
+      nn_error_set(err, NN_FAIL, "cannot write %s: the folder %s is not writable (%s)", path,
+                   dir, strerror(e));
+    else
+      nn_error_set(err, NN_FAIL, "%s: cannot rename %s over it: %s", path, tmp, strerror(e));
     goto done;
   }
   created = 0;
@@ -528,7 +543,7 @@ static int read_root(h5_reader *c, hid_t f, results *r) {
 static int read_spec(h5_reader *c, hid_t f, results *r) {
   hsize_t none[1];
   hid_t d, t = -1;
-  char *text = NULL, label[DATA_PATH_MAX + 16];
+  char *text = NULL, label[FS_PATH_MAX + 16];
   int status = h5_open_dset(c, f, "/spec", "spec", H5K_STR, 0, none, &d);
   if (status) return status;
   if ((t = H5Dget_type(d)) < 0) {
@@ -852,9 +867,11 @@ static int check_steps(h5_reader *c, hid_t f, results *r) {
   }
   if (r->optimizer.steps == want || strcmp(r->status, "diverged") == 0) return NN_OK;
   return h5_bad(c, NN_BADINPUT,
-                "/optimizer: %ld steps, but the file holds %zu epochs of %zu batches "
-                "(expected %ld steps)",
-                r->optimizer.steps, r->epochs_done, nb, want);
+                "/optimizer: %ld step%s, but the file holds %zu epoch%s of %zu batch%s "
+                "(expected %ld step%s)",
+                r->optimizer.steps, text_s((unsigned long long)r->optimizer.steps), r->epochs_done,
+                text_s(r->epochs_done), nb, nb == 1 ? "" : "es", want,
+                text_s((unsigned long long)want));
 }
 
 /* The whole file, or (summary) all but /data and /model. */
@@ -913,7 +930,7 @@ static int temp_suffix(const char *s) {
 }
 
 void results_remove_temporaries(const char *path) {
-  char dir[DATA_PATH_MAX], prefix[DATA_PATH_MAX + 8];
+  char dir[FS_PATH_MAX], prefix[FS_PATH_MAX + 8];
   fs_dirname(path, dir, sizeof dir);
   snprintf(prefix, sizeof prefix, "%s.tmp~", fs_basename(path));
   DIR *d = opendir(dir);
@@ -922,7 +939,7 @@ void results_remove_temporaries(const char *path) {
   struct dirent *e;
   while ((e = readdir(d)) != NULL) {
     if (strncmp(e->d_name, prefix, plen) != 0 || !temp_suffix(e->d_name + plen)) continue;
-    char stale[2 * DATA_PATH_MAX + 8];
+    char stale[2 * FS_PATH_MAX + 8];
     snprintf(stale, sizeof stale, "%s/%s", dir, e->d_name);
     struct stat st;
     /* only plain files: never a folder or what a link points to */

@@ -227,6 +227,12 @@ static int examine(run *u, int force, nn_error *err) {
   } else if (finished) {
     u->start = RUN_UP_TO_DATE;
     snprintf(u->r.status, sizeof u->r.status, "%s", old.status);
+  } else if (fs_read_only(path, &st)) {
+    /* someone made it read-only: it is not ours to rewrite unless asked */
+    rc = nn_error_set(err, NN_BADINPUT,
+                      "%s holds an unfinished run but is read-only (mode %04o); make it "
+                      "writable (chmod u+w) to resume it, or use --force to replace it",
+                      path, (unsigned)(st.st_mode & 07777));
   } else {
     /* An unfinished run of this spec: continue it.  output.dir is today's;
      * the threads stay the run's own, so that it ends bit-identical to a
@@ -242,18 +248,33 @@ static int examine(run *u, int force, nn_error *err) {
   return rc;
 }
 
+int run_check_path(const char *path, nn_error *err) {
+  char tmp[FS_PATH_MAX];
+  const size_t len = strlen(path);
+  if (results_temp_name(path, tmp, sizeof tmp) == 0 && len + sizeof ".lock" <= FS_PATH_MAX)
+    return NN_OK;
+  const size_t more = results_temp_name("", tmp, sizeof tmp) == 0 ? strlen(tmp) : 0;
+  return nn_error_set(err, NN_BADINPUT,
+                      "%.*s%s: a path of %zu bytes is too long for a results file: with its "
+                      "temporary file's suffix (%zu bytes more) it must fit in %d bytes "
+                      "(PATH_MAX, the end included)",
+                      len > 200 ? 200 : (int)len, path, len > 200 ? "..." : "", len, more,
+                      FS_PATH_MAX);
+}
+
 int run_open(run *u, const spec *s, const char *path, int flags, const char *program,
              nn_error *err) {
   memset(u, 0, sizeof *u);
   u->lk.fd = -1;
   results_init(&u->r);
   u->r.spec = *s;
-  if ((size_t)snprintf(u->path, sizeof u->path, "%s", path) >= sizeof u->path)
-    return nn_error_set(err, NN_BADINPUT, "%.200s...: path too long", path);
+  int rc = run_check_path(path, err);
+  if (rc) return rc;
+  snprintf(u->path, sizeof u->path, "%s", path);
   char dir[RUN_PATH_MAX];
   fs_dirname(path, dir, sizeof dir);
   struct stat st;
-  int rc, begun = 0;
+  int begun = 0;
   if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
     if (!(flags & RUN_MAKE_DIR))
       return nn_error_set(err, NN_BADINPUT, "cannot write %s: no such directory %s", path, dir);
@@ -271,6 +292,62 @@ int run_open(run *u, const spec *s, const char *path, int flags, const char *pro
   if (u->start == RUN_RESUME) rc = train_check_data(&u->r, &u->train, &u->test, err);
   else if (!begun) rc = train_begin(&u->r, &u->train, &u->test, err);
   return rc ? rc : check_labels(u, err);
+}
+
+/* Whether a file can be created in dir, or (make) dir created with its
+ * parents: the checks of fs_make_dirs() and of a write, made without them. */
+static int dry_check_dir(const char *path, const char *dir, int make, nn_error *err) {
+  struct stat st;
+  if (stat(dir, &st) == 0 && S_ISDIR(st.st_mode)) {
+    if (access(dir, W_OK | X_OK) != 0)
+      return nn_error_set(err, NN_FAIL, "cannot write %s: the folder %s is not writable (%s)",
+                          path, dir, strerror(errno));
+    return NN_OK;
+  }
+  if (!make)
+    return nn_error_set(err, NN_BADINPUT, "cannot write %s: no such directory %s", path, dir);
+  /* fs_make_dirs() step by step, without the mkdir()s: the first part that
+   * is missing must be creatable in its parent */
+  char part[RUN_PATH_MAX], parent[RUN_PATH_MAX];
+  snprintf(part, sizeof part, "%s", dir);
+  for (char *p = part + 1;; p++) {
+    if (*p != '/' && *p != '\0') continue;
+    const char c = *p;
+    *p = '\0';
+    if (stat(part, &st) != 0) {
+      if (errno != ENOENT)
+        return nn_error_set(err, errno == ENOTDIR ? NN_BADINPUT : NN_FAIL,
+                            "output.dir: cannot create %s: %s", part, strerror(errno));
+      fs_dirname(part, parent, sizeof parent);
+      if (access(parent, W_OK | X_OK) != 0)
+        return nn_error_set(err, NN_FAIL, "output.dir: cannot create %s: %s", part,
+                            strerror(errno));
+      return NN_OK; /* the rest is made inside the part we make */
+    }
+    *p = c;
+    if (c == '\0') break;
+  }
+  return nn_error_set(err, NN_BADINPUT, "output.dir: %s is not a directory", dir);
+}
+
+int run_dry_open(run *u, const spec *s, const char *path, int flags, nn_error *err) {
+  memset(u, 0, sizeof *u);
+  u->lk.fd = -1;
+  results_init(&u->r);
+  u->r.spec = *s;
+  int rc = run_check_path(path, err);
+  if (rc) return rc;
+  snprintf(u->path, sizeof u->path, "%s", path);
+  char dir[RUN_PATH_MAX];
+  fs_dirname(path, dir, sizeof dir);
+  if ((rc = dry_check_dir(path, dir, flags & RUN_MAKE_DIR, err))) return rc;
+  lock_owner o;
+  if (lock_held(path, &o) == 1) {
+    char who[600];
+    lock_owner_text(&o, who, sizeof who);
+    return nn_error_set(err, NN_BADINPUT, "%s is being written by %s", path, who);
+  }
+  return examine(u, flags & RUN_FORCE, err);
 }
 
 /* ------------------------------------------------------------------ train */

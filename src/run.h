@@ -17,6 +17,7 @@
 
 #include "data.h"
 #include "error.h"
+#include "fsutil.h"
 #include "lock.h"
 #include "results.h"
 #include "spec.h"
@@ -25,7 +26,7 @@
 /* Bytes of a run name, NUL included.  Longer names are cut and end with a
  * hash of the whole text, so that NAME.h5.tmp~HOST~PID fits a file name. */
 #define RUN_NAME_MAX 161
-#define RUN_PATH_MAX (SPEC_PATH_MAX + RUN_NAME_MAX + 8)
+#define RUN_PATH_MAX FS_PATH_MAX  /* bytes of a results file's path, NUL included */
 
 /* Joins prefix (may be empty) and the assignments "key=value" (n of them,
  * sorted here by key) with ',' into a file name: characters outside
@@ -71,6 +72,11 @@ enum {
                         without it a missing folder is bad input (-o) */
 };
 
+/* Whether path can be a results file's: it, its lock's name and its
+ * temporary file's name (PATH.tmp~HOST~PID) fit in PATH_MAX.  NN_BADINPUT
+ * with a message that names it (cut to its start when long) and the limit. */
+int run_check_path(const char *path, nn_error *err);
+
 /* Takes the lock of path for program, then decides: no file -> fresh; a file
  * of the same spec (ignored keys aside) -> resume when running or interrupted,
  * up to date when complete or diverged (no data is loaded then); anything
@@ -78,6 +84,14 @@ enum {
  * data, and for a fresh run shuffles, splits and initializes (train_begin). */
 int run_open(run *u, const spec *s, const char *path, int flags, const char *program,
              nn_error *err);
+
+/* What run_open() would decide, for --dry-run: the same refusals with the
+ * same status and message (path too long, no folder or one that cannot be
+ * created or written, a lock held by a running writer, a file that is not
+ * ours, another spec), and else u->start (u->r is the file's run when it
+ * would resume).  Takes no lock, loads no data, writes nothing; run_close()
+ * frees u. */
+int run_dry_open(run *u, const spec *s, const char *path, int flags, nn_error *err);
 
 /* Records versions, host, threads and command_line (borrowed, may be NULL),
  * and trains the remaining epochs,

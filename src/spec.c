@@ -64,9 +64,9 @@ static const struct key keys[] = {
   {.path = "name", .type = SPEC_STRING, .store = ST_STRING, AT(name), .check = CK_NAME,
    .def = "unnamed", .def_shown = "<file base name>",
    .help = "results file name (OUTPUT_DIR/NAME.h5)"},
-  {.path = "seed", .type = SPEC_INT, .store = ST_ULONG, AT(seed), .min = 0,
+  {.path = "seed", .type = SPEC_INT, .store = ST_ULONG, AT(seed), .min = 1,
    .max = 4294967295LL, .def = "1",
-   .help = "GSL RNG seed: shuffle/split and initialization"},
+   .help = "GSL RNG seed: shuffle/split and initialization (GSL would read 0 as 4357)"},
   {.path = "data.dir", .type = SPEC_STRING, .store = ST_STRING, AT(data.dir),
    .check = CK_PATH, .def = "data/mnist",
    .help = "the four MNIST IDX files (.gz or raw), or CSV files"},
@@ -198,8 +198,9 @@ static int is_yaml_nonfinite(const char *t) {
  * spec and the results file) can hold. */
 static int is_utf8(const char *t, size_t len) { return text_is_utf8(t, len); }
 
-/* Writes a value for a message: plain text as is, anything else quoted with C
- * escapes (bytes of invalid UTF-8 too), long values cut with "...". */
+/* Writes a value for a message: plain text as is, anything else (and text
+ * with a space at either end) quoted with C escapes (bytes of invalid UTF-8
+ * too), long values cut with "...". */
 static void show(const char *t, size_t len, int plain, char *buf, size_t n) {
   size_t o = 0;
   const int utf8 = is_utf8(t, len);
@@ -210,6 +211,8 @@ static void show(const char *t, size_t len, int plain, char *buf, size_t n) {
   }
   for (size_t i = 0; i < len && !quote; i++)
     if ((unsigned char)t[i] < 0x20 || t[i] == 0x7f) quote = 1;
+  /* a stray space would vanish in "got  5": quoted, it shows */
+  if (len && (t[0] == ' ' || t[len - 1] == ' ')) quote = 1;
   if (n < 16) {
     if (n) buf[0] = '\0';
     return;

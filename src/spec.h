@@ -15,7 +15,7 @@
 #include "error.h"
 
 #define SPEC_NAME_MAX 128   /* bytes of a name, NUL included */
-#define SPEC_PATH_MAX 1024  /* bytes of a path, NUL included */
+#define SPEC_PATH_MAX 4096  /* bytes of a path, NUL included: PATH_MAX */
 
 enum spec_format { SPEC_FORMAT_IDX, SPEC_FORMAT_CSV };
 enum spec_normalize { SPEC_NORM_STANDARDIZE, SPEC_NORM_SCALE, SPEC_NORM_NONE };

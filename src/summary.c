@@ -16,6 +16,7 @@
 
 #include "lock.h"
 #include "summary.h"
+#include "text.h"
 
 #define KEY_SEP '\x1f'  /* between the values of a group's key: never in a value */
 
@@ -576,8 +577,9 @@ int summary_note(const summary *s, size_t r, const char *verb, char *buf, size_t
   size_t o;
   buf[0] = '\0';
   if (u->state == SUMMARY_RUNNING)
-    o = (size_t)snprintf(buf, n, "%s: still running (%zu of %ld epochs done)", u->file,
-                         u->epochs_done, u->spec.train.epochs);
+    o = (size_t)snprintf(buf, n, "%s: still running (%zu of %ld epoch%s done)", u->file,
+                         u->epochs_done, u->spec.train.epochs,
+                         text_s((unsigned long long)u->spec.train.epochs));
   else if (u->state == SUMMARY_KILLED)
     o = (size_t)snprintf(buf, n, "%s: killed after epoch %zu (no process holds its lock; "
                          "rerun it to resume)", u->file, u->epochs_done);

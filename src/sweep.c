@@ -114,15 +114,30 @@ static void errors_sort(struct ctx *c) {
   if (!c->failed) nn_error_set(c->err, NN_BADINPUT, "%s", c->errs[0].text);
 }
 
+/* Appends s and a newline at o, escaped (a file name may hold a newline):
+ * one error, one line.  o has room for 4 * strlen(s) + 2 bytes. */
+static char *put_line(char *o, const char *s) {
+  const size_t len = strlen(s);
+  text_escape(s, len, 1, o, 4 * len + 1);
+  o += strlen(o);
+  *o++ = '\n';
+  *o = '\0';
+  return o;
+}
+
 /* The errors as one text, a line each. */
 static char *errors_text(const struct ctx *c) {
-  size_t len = 64 + strlen(c->sw->file);
-  for (size_t i = 0; i < c->nerrs; i++) len += strlen(c->errs[i].text) + 1;
+  size_t len = 64 + 4 * strlen(c->sw->file);
+  for (size_t i = 0; i < c->nerrs; i++) len += 4 * strlen(c->errs[i].text) + 2;
   char *t = malloc(len), *o = t;
   if (!t) return NULL;
   *o = '\0';
-  for (size_t i = 0; i < c->nerrs; i++) o += sprintf(o, "%s\n", c->errs[i].text);
-  if (c->dropped) sprintf(o, "%s: %zu more errors\n", c->sw->file, c->dropped);
+  for (size_t i = 0; i < c->nerrs; i++) o = put_line(o, c->errs[i].text);
+  if (c->dropped) {
+    char more[SPEC_PATH_MAX + 64];
+    snprintf(more, sizeof more, "%s: %zu more errors", c->sw->file, c->dropped);
+    put_line(o, more);
+  }
   return t;
 }
 
@@ -815,8 +830,8 @@ static void read_zip(struct ctx *c, yaml_node_t *m) {
       first = spec_key_path((size_t)i);
       rows = lens[col];
     } else if (lens[col] != rows) {
-      add_error(c, nline(v), ncol(v), k, "expected %zu values like %s (zip takes its lists"
-                " together), got %zu", rows, first, lens[col]);
+      add_error(c, nline(v), ncol(v), k, "expected %zu value%s like %s (zip takes its lists"
+                " together), got %zu", rows, text_s(rows), first, lens[col]);
       ok = 0;
     }
     col++;
@@ -924,7 +939,7 @@ static void read_random(struct ctx *c, yaml_node_t *m) {
       unknown_key(c, kn, shown, k, random_keys, COUNT(random_keys));
     }
     if (which == 0) nn = v, bad |= random_int(c, v, "random.n", 1, SWEEP_POINTS_MAX, &n);
-    if (which == 1) bad |= random_int(c, v, "random.seed", 0, SEED_MAX, &seed);
+    if (which == 1) bad |= random_int(c, v, "random.seed", 1, SEED_MAX, &seed);
     if (which == 2) keys = v;
     bad |= which < 0;
   }
@@ -1364,8 +1379,7 @@ int sweep_load(sweep *sw, const char *path, char **errors, nn_error *err) {
   if (rc == NN_BADINPUT && errors && !(*errors = errors_text(&c))) rc = NN_FAIL;
 done:
   if (rc != NN_OK && errors && !*errors && err) {
-    size_t n = strlen(err->msg) + 2;
-    if ((*errors = malloc(n))) snprintf(*errors, n, "%s\n", err->msg);
+    if ((*errors = malloc(4 * strlen(err->msg) + 2))) put_line(*errors, err->msg);
   }
   if (c.have_doc) yaml_document_delete(&c.doc);
   for (size_t i = 0; i < c.nerrs; i++) free(c.errs[i].text);

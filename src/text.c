@@ -32,6 +32,8 @@ void text_number(double x, char *buf, size_t n) {
   snprintf(buf, n, "%s", tmp);
 }
 
+const char *text_s(unsigned long long n) { return n == 1 ? "" : "s"; }
+
 int text_is_utf8(const char *t, size_t len) {
   const unsigned char *p = (const unsigned char *)t, *end = p + len;
   while (p < end) {

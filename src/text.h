@@ -22,4 +22,7 @@ int text_is_utf8(const char *t, size_t len);
  * valid UTF-8, else \xNN too; cut (never inside an escape) to fit n bytes. */
 void text_escape(const char *s, size_t len, int keep_utf8, char *buf, size_t n);
 
+/* "s" unless n is 1, for counted nouns: printf("%ld epoch%s", n, text_s(n)). */
+const char *text_s(unsigned long long n);
+
 #endif

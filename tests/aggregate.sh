@@ -191,9 +191,9 @@ expect_in "$gp" "title 'twins/a''b\`touch PWNED3\`.h5 train'"
 expect_in "$gp" "title 'twins/new?line''); system(''touch PWNED4.h5 dev'"
 grep -q "^line'" "$gp" && fail "a file name's newline reached the script" || pass
 expect 0 "$NNCOMPARE" twins
-expect_re "$tmp/out" "^twins/new\?li"
+expect_re "$tmp/out" '^twins/new\\nl'   # the newline escaped, as in messages
 expect 0 "$NNCOMPARE" --no-group -f csv twins
-expect_in "$tmp/out" "\"twins/new"
+expect_in "$tmp/out" 'twins/new\nline'
 for d in hplot tplot; do
   (cd "$tmp/$d" && gnuplot compare.gp) && pass || fail "the kept script of $d does not run"
 done

@@ -334,9 +334,9 @@ START_TEST(test_load_forms) {
   ck_assert_int_eq(s.model.hidden[0], 100000);
   ck_assert_int_eq(s.train.batch, 10000000);
   ck_assert_int_eq(s.train.threads, 1024);
-  good(&s, "seed: 0\nmodel: {hidden: 1}\ntrain: {epochs: 1000000, batch: 1}\n"
+  good(&s, "seed: 1\nmodel: {hidden: 1}\ntrain: {epochs: 1000000, batch: 1}\n"
            "data: {dev_size: 10000000}\n");
-  ck_assert_uint_eq(s.seed, 0);
+  ck_assert_uint_eq(s.seed, 1);
   ck_assert_int_eq(s.train.epochs, 1000000);
 }
 END_TEST
@@ -421,7 +421,7 @@ START_TEST(test_structure) {
   bad("data:\n  - dir\n",
       "t.yaml:2:3: data: expected a section with keys indented below it, got a list");
   bad("seed:\n  value: 5\n",
-      "t.yaml:2:3: seed: expected an integer from 0 to 4294967295, got a mapping");
+      "t.yaml:2:3: seed: expected an integer from 1 to 4294967295, got a mapping");
   bad("train:\n  lr: [0.1, 0.5]\n", "t.yaml:2:7: train.lr: expected a number > 0, got a list");
   bad("name: {a: 1}\n",
       "t.yaml:1:7: name: expected a plain file name (1 to 100 characters of "
@@ -473,12 +473,13 @@ START_TEST(test_int_values) {
   bad("train:\n  batch: ' 5'\n",
       "t.yaml:2:10: train.batch: expected an integer from 1 to 10000000, got \" 5\"");
   bad("seed: 99999999999999999999999\n",
-      "t.yaml:1:7: seed: expected an integer from 0 to 4294967295, got 99999999999999999999999");
+      "t.yaml:1:7: seed: expected an integer from 1 to 4294967295, got 99999999999999999999999");
   bad("seed: -9223372036854775809\n",
-      "t.yaml:1:7: seed: expected an integer from 0 to 4294967295, got -9223372036854775809");
-  bad("seed: -1\n", "t.yaml:1:7: seed: expected an integer from 0 to 4294967295, got -1");
+      "t.yaml:1:7: seed: expected an integer from 1 to 4294967295, got -9223372036854775809");
+  bad("seed: -1\n", "t.yaml:1:7: seed: expected an integer from 1 to 4294967295, got -1");
+  bad("seed: 0\n", "t.yaml:1:7: seed: expected an integer from 1 to 4294967295, got 0");
   bad("seed: 4294967296\n",
-      "t.yaml:1:7: seed: expected an integer from 0 to 4294967295, got 4294967296");
+      "t.yaml:1:7: seed: expected an integer from 1 to 4294967295, got 4294967296");
   bad("train:\n  epochs: -1\n",
       "t.yaml:2:11: train.epochs: expected an integer from 0 to 1000000, got -1");
   bad("train:\n  epochs: 1000001\n",
@@ -770,8 +771,10 @@ START_TEST(test_override_bad) {
   bad_override("model.precision=float16",
                "command line 'model.precision=float16': model.precision: expected float64 "
                "or float32, got float16");
-  bad_override("seed=1.5", "command line 'seed=1.5': seed: expected an integer from 0 to "
+  bad_override("seed=1.5", "command line 'seed=1.5': seed: expected an integer from 1 to "
                            "4294967295, got 1.5");
+  bad_override("seed=0", "command line 'seed=0': seed: expected an integer from 1 to "
+                         "4294967295, got 0");
   bad_override("train.lambda=.nan", "command line 'train.lambda=.nan': train.lambda: "
                                     "expected a finite number >= 0, got .nan");
 }

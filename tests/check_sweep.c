@@ -213,9 +213,9 @@ START_TEST(test_range_logspace) {
   ck_assert_str_eq(name_of(&sw, 0), "seed=5");
   ck_assert_str_eq(name_of(&sw, 2), "seed=1");
   sweep_free(&sw);
-  good(&sw, "r3.yaml", "spec: base.yaml\ngrid:\n  seed: {range: [0, 2]}\n");
+  good(&sw, "r3.yaml", "spec: base.yaml\ngrid:\n  seed: {range: [1, 3]}\n");
   ck_assert_uint_eq(sw.npoints, 2);
-  ck_assert_str_eq(name_of(&sw, 1), "seed=1");
+  ck_assert_str_eq(name_of(&sw, 1), "seed=2");
   sweep_free(&sw);
   good(&sw, "l.yaml", "spec: base.yaml\ngrid:\n  train.lambda: {logspace: [-5, -3, 3]}\n");
   ck_assert_uint_eq(sw.npoints, 3);
@@ -432,15 +432,18 @@ END_TEST
 START_TEST(test_limits) {
   sweep sw;
   make_tmpdir();
-  good(&sw, "max.yaml", "spec: base.yaml\ngrid:\n  seed: {range: [0, 1000]}\n"
+  good(&sw, "max.yaml", "spec: base.yaml\ngrid:\n  seed: {range: [1, 1001]}\n"
                         "  train.lambda: {logspace: [-6, -2, 100]}\n");
   ck_assert_uint_eq(sw.npoints, SWEEP_POINTS_MAX);
-  ck_assert_str_eq(name_of(&sw, SWEEP_POINTS_MAX - 1), "seed=999,train.lambda=0.01");
+  ck_assert_str_eq(name_of(&sw, SWEEP_POINTS_MAX - 1), "seed=1000,train.lambda=0.01");
   sweep_free(&sw);
-  bad("over.yaml", "spec: base.yaml\ngrid:\n  seed: {range: [0, 1000]}\nrandom:\n  n: 101\n"
+  bad("over.yaml", "spec: base.yaml\ngrid:\n  seed: {range: [1, 1001]}\nrandom:\n  n: 101\n"
                    "  keys:\n    train.lr: {uniform: [1, 2]}\n",
       "FILE:5:3: random: expected at most 100000 points in all, got 101000 with this one\n");
-  bad("range.yaml", "spec: base.yaml\ngrid:\n  seed: {range: [0, 100001]}\n",
+  /* GSL would read a random.seed of 0 as 4357 (issue 10, item 14) */
+  bad("rseed.yaml", "spec: base.yaml\nrandom:\n  n: 2\n  seed: 0\n  keys:\n    train.lr: {uniform: [1, 2]}\n",
+      "FILE:4:9: random.seed: expected an integer from 1 to 4294967295, got 0\n");
+  bad("range.yaml", "spec: base.yaml\ngrid:\n  seed: {range: [1, 100002]}\n",
       "FILE:3:17: seed: range: expected at most 100000 values, got 100001\n");
   bad("range-huge.yaml", "spec: base.yaml\ngrid:\n"
                          "  seed: {range: [-9223372036854775808, 9223372036854775807]}\n",

@@ -57,16 +57,17 @@ for lr in 0.5 1 1.5 3 0.25; do
   fi
 done
 
-# an override equal to the spec's own value changes nothing: the plain name
+# an override equal to the spec's own value changes nothing: the plain name (of a
+# complete run here, which a dry run reports as up to date)
 expect 0 "$NNRUN" -n spec.yaml train.lr=2.0
-expect_in "$tmp/err" "would write $runs/tiny.h5"
+expect_in "$tmp/err" "dry run: $runs/tiny.h5 is up to date"
 expect 0 "$NNRUN" spec.yaml train.lr=2.0
 expect_in "$tmp/out" "up to date"
 # train.threads and output.dir are left out of the name
 expect 0 "$NNRUN" -n spec.yaml train.threads=1
-expect_in "$tmp/err" "would write $runs/tiny.h5"
+expect_in "$tmp/err" "dry run: $runs/tiny.h5 is up to date"
 expect 0 "$NNRUN" -n spec.yaml --threads 1 train.lr=1
-expect_in "$tmp/err" "would write $runs/tiny,train.lr=1.h5"
+expect_in "$tmp/err" "dry run: $runs/tiny,train.lr=1.h5 is up to date"
 mkdir other
 expect 0 "$NNRUN" -q spec.yaml output.dir=other train.threads=1
 [ -f other/tiny.h5 ] && pass || fail "output.dir=other train.threads=1 did not write other/tiny.h5: $(ls other)"
@@ -78,7 +79,7 @@ expect 0 "$NNRUN" -n spec.yaml model.hidden=9 train.lr=0.5 seed=5
 expect_in "$tmp/err" "would write $runs/tiny,model.hidden=9,seed=5,train.lr=0.5.h5"
 # values in their canonical text: 0.50 and 5e-1 are 0.5
 expect 0 "$NNRUN" -n spec.yaml train.lr=5e-1
-expect_in "$tmp/err" "would write $runs/tiny,train.lr=0.5.h5"
+expect_in "$tmp/err" "dry run: $runs/tiny,train.lr=0.5.h5 is up to date"
 # a list in its canonical text: [256, 128] and 256-128 are one file, one layer
 # is the plain number (so [8] is the spec's own 8), and [] is escaped
 expect 0 "$NNRUN" -n spec.yaml 'model.hidden=[256, 128]'
@@ -86,12 +87,12 @@ expect_in "$tmp/err" "would write $runs/tiny,model.hidden=256-128.h5"
 expect 0 "$NNRUN" -n spec.yaml model.hidden=256-128
 expect_in "$tmp/err" "would write $runs/tiny,model.hidden=256-128.h5"
 expect 0 "$NNRUN" -n spec.yaml 'model.hidden=[8]'
-expect_in "$tmp/err" "would write $runs/tiny.h5"
+expect_in "$tmp/err" "dry run: $runs/tiny.h5 is up to date"
 expect 0 "$NNRUN" -n spec.yaml 'model.hidden=[]'
 expect_in "$tmp/err" "would write $runs/tiny,model.hidden=%5B%5D.h5"
 # the new keys at their defaults change nothing; booleans are true or false
 expect 0 "$NNRUN" -n spec.yaml train.optimizer=sgd train.shuffle=false model.init=normal
-expect_in "$tmp/err" "would write $runs/tiny.h5"
+expect_in "$tmp/err" "dry run: $runs/tiny.h5 is up to date"
 expect 0 "$NNRUN" -n spec.yaml train.shuffle=true
 expect_in "$tmp/err" "would write $runs/tiny,train.shuffle=true.h5"
 expect 0 "$NNRUN" -n spec.yaml train.optimizer=momentum train.momentum=0.90
