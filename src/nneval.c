@@ -31,6 +31,8 @@ static void usage(FILE *f) {
           "  -s, --split SPLIT   test (default), dev or train; only test is stored\n"
           "  -d, --data DIR      read the data from DIR instead of the spec's data.dir\n"
           "  -n, --no-store      do not write /test back into the file\n"
+          "      --diverged      evaluate a diverged run too: the parameters its file kept,\n"
+          "                      those of the last epoch before it diverged (refused without)\n"
           "  -j, --threads N     BLAS threads (0 = one per core)\n"
           "  -q, --quiet         print errors only\n"
           "  -h, --help          show this help\n"
@@ -46,6 +48,7 @@ typedef struct options {
   enum split split;
   const char *data_dir;
   int no_store, quiet, many;
+  int diverged;        /* --diverged: evaluate diverged runs too */
   long threads;
 } options;
 
@@ -115,6 +118,24 @@ static int eval_file(const char *file, const options *opt, data_cache *cache, nn
     /* anything else is refused by the read below */
   }
   if (rc || (rc = results_read(&r, file, err))) goto done;
+  if (strcmp(r.status, "diverged") == 0 && !opt->diverged) {
+    const long epoch = r.diverged_epoch ? r.diverged_epoch : (long)r.epochs_done + 1;
+    char kept[64];
+    if (epoch > 1) snprintf(kept, sizeof kept, "the parameters of epoch %ld", epoch - 1);
+    else snprintf(kept, sizeof kept, "the initial parameters");
+    if (r.diverged_epoch)
+      rc = nn_error_set(err, NN_BADINPUT,
+                        "%s: the run diverged in epoch %ld: %s; its file keeps %s: use "
+                        "--diverged to evaluate them anyway",
+                        file, epoch, r.diverged_cause, kept);
+    else
+      rc = nn_error_set(err, NN_BADINPUT,
+                        "%s: the run diverged in epoch %ld, and its file (from an older nnrun) "
+                        "holds the parameters that blew up: use --diverged to evaluate them "
+                        "anyway",
+                        file, epoch);
+    goto done;
+  }
   if ((rc = load_split(&r, opt, file, cache, err))) goto done;
   const dataset *ds = &cache->ds;
   if (ds->d != r.model.d) {
@@ -182,12 +203,14 @@ int main(int argc, char **argv) {
       {"split", required_argument, NULL, 's'}, {"data", required_argument, NULL, 'd'},
       {"no-store", no_argument, NULL, 'n'},    {"threads", required_argument, NULL, 'j'},
       {"quiet", no_argument, NULL, 'q'},       {"help", no_argument, NULL, 'h'},
-      {"version", no_argument, NULL, 'V'},     {NULL, 0, NULL, 0}};
+      {"version", no_argument, NULL, 'V'},     {"diverged", no_argument, NULL, 'D'},
+      {NULL, 0, NULL, 0}};
   options opt = {0};
   int c;
   opterr = 0;
   while ((c = getopt_long(argc, argv, ":s:d:nj:qhV", longopts, NULL)) != -1) {
     switch (c) {
+    case 'D': opt.diverged = 1; break;
     case 's':
       if (strcmp(optarg, "test") == 0) opt.split = SPLIT_TEST;
       else if (strcmp(optarg, "dev") == 0) opt.split = SPLIT_DEV;
