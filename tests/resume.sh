@@ -71,6 +71,30 @@ for sig in INT TERM; do
   same_run "$tmp/reference.h5" "$f"
 done
 
+# ---- a resumed file never carries a stale /test (issue 10, item 12): nneval
+# stores /test in an interrupted file; the run resumed and stopped again
+# after more epochs must not keep that /test beside its newer model
+epochs_of() { h5value "$1" /metrics/epoch | awk -F, '{print NF}'; }
+f=$tmp/stale.h5
+"$NNRUN" -q "$tmp/spec.yaml" -o "$f" 2>/dev/null &
+pid=$!
+while [ ! -s "$f" ]; do sleep 0.02; done
+sleep 0.2
+kill -INT "$pid"; set +e; wait "$pid"; set -e
+e1=$(epochs_of "$f")
+expect 0 "$NNEVAL" -q "$f"
+"$H5DUMP" -g /test "$f" >/dev/null 2>&1 && pass || fail "nneval stored no /test in the interrupted file"
+"$NNRUN" -q "$tmp/spec.yaml" -o "$f" 2>/dev/null &
+pid=$!
+while [ "$(epochs_of "$f")" -le "$e1" ] && kill -0 "$pid" 2>/dev/null; do sleep 0.01; done
+kill -INT "$pid" 2>/dev/null || true; set +e; wait "$pid"; set -e
+if [ "$(h5status "$f")" = interrupted ] && [ "$(epochs_of "$f")" -gt "$e1" ]; then
+  "$H5DUMP" -g /test "$f" >/dev/null 2>&1 && fail "the resumed file (epoch $(epochs_of "$f"), /test of epoch $e1) kept the stale /test" || pass
+else
+  echo "the resumed run ended ($(h5status "$f")) before it could be stopped: /test is its own"
+fi
+expect 0 run "$f" && same_run "$tmp/reference.h5" "$f"
+
 # ---- a second SIGINT stops at once; the file is still a valid epoch
 f=$tmp/twice.h5
 "$NNRUN" -q "$tmp/spec.yaml" -o "$f" 2>"$tmp/err" &
