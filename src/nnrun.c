@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,15 +61,24 @@ typedef struct progress {
   size_t epochs_before; /* completed when this invocation started (resume) */
 } progress;
 
+/* x with 4 decimals, or "-" when there is none (no dev split: NaN). */
+static const char *metric_text(double x, char *buf, size_t n) {
+  if (isfinite(x)) snprintf(buf, n, "%.4f", x);
+  else snprintf(buf, n, "-");
+  return buf;
+}
+
 static void print_epoch(const results *r, void *ctx) {
   progress *p = ctx;
   const results_epoch *e = &r->metrics[r->epochs_done - 1];
   const long left = r->spec.train.epochs - e->epoch;
   const double per_epoch = (train_now() - p->start) / (double)(r->epochs_done - p->epochs_before);
   const long eta = (long)(left * per_epoch + 0.5);
-  printf("%sepoch %3ld/%ld  train loss %.4f acc %.4f  dev loss %.4f acc %.4f  %5.1f s  ETA %ld:%02ld\n",
+  char dl[32], da[32];
+  printf("%sepoch %3ld/%ld  train loss %.4f acc %.4f  dev loss %s acc %s  %5.1f s  ETA %ld:%02ld\n",
          p->tty ? "\r\033[K" : "", e->epoch, r->spec.train.epochs, e->train_loss,
-         e->train_accuracy, e->dev_loss, e->dev_accuracy, e->seconds, eta / 60, eta % 60);
+         e->train_accuracy, metric_text(e->dev_loss, dl, sizeof dl),
+         metric_text(e->dev_accuracy, da, sizeof da), e->seconds, eta / 60, eta % 60);
   fflush(stdout);
   p->epoch_start = train_now();
 }

@@ -151,6 +151,16 @@ h5ls -r "$tmp/zero.h5" >"$tmp/ls"
 expect_re "$tmp/ls" "^/metrics/epoch +Dataset [{]0[}]"
 expect_in "$tmp/ls" "/test/accuracy"
 
+# ---- no dev split (issue 10, item 13): NaN dev metrics in the file, '-' on
+# screen, and no divergence for their NaN
+expect 0 "$NNRUN" "$tmp/tiny.yaml" data.dev_size=0 -o "$tmp/nodev.h5"
+expect_re "$tmp/out" "^epoch   4/4  train loss [0-9.]+ acc [0-9.]+  dev loss - acc -  "
+[ "$(h5value "$tmp/nodev.h5" /metrics/dev_loss)" = "nan,nan,nan,nan" ] && pass ||
+  fail "dev_loss without a dev split: $(h5value "$tmp/nodev.h5" /metrics/dev_loss), expected nan x 4"
+[ "$(h5value "$tmp/nodev.h5" /metrics/dev_accuracy)" = "nan,nan,nan,nan" ] && pass ||
+  fail "dev_accuracy without a dev split: $(h5value "$tmp/nodev.h5" /metrics/dev_accuracy)"
+expect 0 "$NNEVAL" -n "$tmp/nodev.h5"
+
 # ---- divergence: status diverged, exit 1, a hint
 expect 1 "$NNRUN" -q "$tmp/tiny.yaml" train.lr=1e300 -o "$tmp/diverged.h5"
 expect_in "$tmp/err" "smaller learning rate"
