@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "data.h"
@@ -154,6 +155,13 @@ static int eval_file(const char *file, const options *opt, data_cache *cache, nn
     rows = opt->split == SPLIT_DEV ? r.dev_index : r.train_index;
     n = opt->split == SPLIT_DEV ? r.dev_size : r.train_size;
   }
+  /* the BLAS threads started in main() under ulimit -v: only the buffers */
+  if ((rc = run_check_memory(1, train_memory(&r, opt->split == SPLIT_TEST ? NULL : ds,
+                                             opt->split == SPLIT_TEST ? ds : NULL, 0),
+                             err))) {
+    nn_error_prefix(err, "%s", file);
+    goto done;
+  }
   confusion = calloc(r.model.k * r.model.k, sizeof *confusion);
   if (!confusion) {
     rc = nn_error_set(err, NN_FAIL, "out of memory");
@@ -246,6 +254,15 @@ int main(int argc, char **argv) {
   }
   opt.many = argc - optind > 1;
   results_quiet_hdf5();
+  /* Room for the BLAS threads under ulimit -v before they start: OpenBLAS
+   * would retry a buffer that does not fit forever.  Each file's buffers are
+   * checked before its evaluation. */
+  const long cores = sysconf(_SC_NPROCESSORS_ONLN) > 0 ? sysconf(_SC_NPROCESSORS_ONLN) : 1;
+  nn_error mem = {0};
+  if (run_check_memory(opt.threads > 0 ? opt.threads : cores, 0, &mem)) {
+    cli_error(prog, &mem);
+    return NN_FAIL;
+  }
   opt.threads = cli_set_threads(opt.threads);
 
   /* Every file is tried; the exit status is the worst of them. */

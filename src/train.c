@@ -84,6 +84,39 @@ void train_feed_free(train_feed *f) {
   memset(f, 0, sizeof *f);
 }
 
+/* The sparse copy of ds (data_sparse_init): row starts, and a column and a
+ * value for each non-zero pixel. */
+static size_t sparse_bytes(const dataset *ds) {
+  const double nnz = data_density(ds, NULL, ds->n) * (double)ds->n * (double)ds->d;
+  return (ds->n + 1) * sizeof(size_t) + (size_t)nnz * (sizeof(uint32_t) + 1);
+}
+
+size_t train_memory(const results *r, const dataset *train, const dataset *test, int training) {
+  const mlp *m = &r->model;
+  const size_t B = (size_t)r->spec.train.batch < r->train_size ? (size_t)r->spec.train.batch
+                                                                : r->train_size;
+  const size_t cap = training && B > TRAIN_EVAL_CHUNK ? B : TRAIN_EVAL_CHUNK;
+  const size_t params = m->size * m->elem;
+  const size_t copies = r->optimizer.m.mem ? (r->optimizer.v.mem ? 2 : 1) : 0;
+  /* the gathered batch, and the work buffers: activations, their gradients */
+  size_t bytes = cap * m->d * m->elem + cap * sizeof(double) + cap;
+  for (size_t l = 0; l < m->nlayers; l++)
+    bytes += cap * m->layer[l].out * m->elem * (l + 1 < m->nlayers ? 2 : 1);
+  const int train_sparse = train && train_feed_sparse(r, train, DATA_TRAIN);
+  const int test_sparse = test && train_feed_sparse(r, test, DATA_TEST);
+  if (train_sparse) bytes += sparse_bytes(train);
+  if (test_sparse) bytes += sparse_bytes(test);
+  if (train_sparse || test_sparse) /* mlp_work_sparse: the batch transposed, panels */
+    bytes += cap * m->d * (sizeof(uint32_t) + 1) + (m->d + 1) * sizeof(size_t) +
+             spmm_work_size(m->d > cap ? m->d : cap, (int)(r->threads > 0 ? r->threads : 1));
+  if (training) /* the gradient, the epoch's start (model and optimizer), the order */
+    bytes += params * (2 + copies) + r->train_size * sizeof(size_t);
+  /* a results file built in memory, then copied out: twice its size */
+  bytes += 2 * (params * (1 + copies) + (r->train_size + r->dev_size) * sizeof(uint64_t) +
+                m->k * m->k * sizeof(long)) + ((size_t)1 << 20);
+  return bytes;
+}
+
 /* "FILE:LINE:COL: KEY: " for messages about a key that the data contradicts. */
 static int spec_vs_data(nn_error *err, const spec *s, const char *key, const char *fmt,
                         long a, long b) {

@@ -90,6 +90,13 @@ int train_check_data(const results *r, const dataset *train, const dataset *test
 int train_check_files(const results *r, const dataset *ds, enum data_split split,
                       nn_error *err);
 
+/* Bytes that train_run() (training) or an evaluation of r's model on train
+ * or test (either may be NULL; !training, as nneval does) allocates beyond
+ * what r and the data sets hold: batch and work buffers, sparse copies, the
+ * epoch's copies of the model and optimizer, a results file image.  The
+ * large items, for run_check_memory(); small ones are its margin. */
+size_t train_memory(const results *r, const dataset *train, const dataset *test, int training);
+
 /* Loss (mean cross-entropy) and accuracy of m over rows of f's data set (all
  * rows when rows is NULL), in chunks of TRAIN_EVAL_CHUNK; counts into
  * confusion (k, k) when not NULL (zeroed first). */

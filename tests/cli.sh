@@ -151,6 +151,31 @@ h5ls -r "$tmp/zero.h5" >"$tmp/ls"
 expect_re "$tmp/ls" "^/metrics/epoch +Dataset [{]0[}]"
 expect_in "$tmp/ls" "/test/accuracy"
 
+# ---- under a low address-space limit (issue 10, item 8): one line and exit
+# 1 before any work, where OpenBLAS's threads, retrying a 128 MiB buffer
+# the limit refuses, hung nnrun and nneval for good (timeout could not end
+# them).  A sanitizer build cannot run under ulimit -v at all.
+limited() { timeout -s KILL 60 sh -c 'ulimit -v "$1"; shift; exec "$@"' sh "$@"; }
+if [ -z "${SAN_CFLAGS:-}" ]; then
+  expect 1 limited 204800 "$NNRUN" -q "$tmp/tiny.yaml" -o "$tmp/limited.h5"
+  expect_re "$tmp/err" "^nnrun: the address-space limit [(]ulimit -v 204800[)] is too small: this run needs about [0-9]+ MiB [(][0-9]+ MiB mapped now, [0-9]+ MiB for its buffers, [0-9]+ MiB for [0-9]+ BLAS threads?[)]; raise it to ulimit -v [0-9]+ or more"
+  [ "$(wc -l <"$tmp/err")" -eq 1 ] && pass || fail "the address-space message is not one line"
+  [ ! -e "$tmp/limited.h5" ] && pass || fail "a refused run wrote $tmp/limited.h5"
+  expect 1 limited 204800 "$NNEVAL" -n "$tmp/nostore.h5"
+  expect_re "$tmp/err" "^nneval: the address-space limit [(]ulimit -v 204800[)] is too small: "
+  # the limit it asks for is enough, on one BLAS thread and on two
+  for j in 1 2; do
+    expect 1 limited 204800 "$NNRUN" -q -j $j "$tmp/tiny.yaml" -o "$tmp/limited.h5"
+    kib=$(sed -n 's/.*raise it to ulimit -v \([0-9]*\) or more.*/\1/p' "$tmp/err")
+    expect 0 limited "$kib" "$NNRUN" -q -j $j "$tmp/tiny.yaml" -o "$tmp/limited.h5" || echo "  under ulimit -v $kib, -j $j" >&2
+    "$H5DUMP" -a /threads "$tmp/limited.h5" | grep -q "(0): $j\$" && pass || fail "-j $j under ulimit -v: threads attribute is not $j"
+    rm -f "$tmp/limited.h5"
+    expect 1 limited 204800 "$NNEVAL" -q -j $j -n "$tmp/nostore.h5"
+    kib=$(sed -n 's/.*raise it to ulimit -v \([0-9]*\) or more.*/\1/p' "$tmp/err")
+    expect 0 limited "$kib" "$NNEVAL" -q -j $j -n "$tmp/nostore.h5" || echo "  nneval under ulimit -v $kib, -j $j" >&2
+  done
+fi
+
 # ---- no dev split (issue 10, item 13): NaN dev metrics in the file, '-' on
 # screen, and no divergence for their NaN
 expect 0 "$NNRUN" "$tmp/tiny.yaml" data.dev_size=0 -o "$tmp/nodev.h5"
