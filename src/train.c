@@ -341,9 +341,11 @@ static int save(const results *r, const train_hooks *hooks, nn_error *err) {
 /* Why epoch e diverged, in words for the file and for the message: what
  * was not finite, and which key to lower.  The weight-decay part of the
  * step alone grows the weights when train.lambda is above the optimizer's
- * limit (optim_decay_limit): then lambda is to blame whatever the loss
- * says; otherwise a non-finite loss points at the learning rate, and a
- * non-finite L2 term alone (finite loss) at lambda. */
+ * limit (optim_decay_limit): then the product lambda x lr is to blame,
+ * whatever the loss says.  Otherwise the decay shrinks the weights, so a
+ * non-finite loss, weight or |W|^2 points at the learning rate, and a
+ * non-finite L2 term of finite weights at lambda.  Called before the
+ * parameters that blew up are dropped. */
 static int diverged(results *r, long e, double last, const results_epoch *row, int weights_finite,
                     nn_error *err) {
   const spec *s = &r->spec;
