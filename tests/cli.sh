@@ -223,6 +223,12 @@ expect_in "$tmp/err" "its file keeps the parameters of epoch 20: use --diverged 
 expect 0 "$NNEVAL" --diverged "$tmp/div21.h5"
 expect_re "$tmp/out" "test loss [0-9]+[.][0-9]+ accuracy 0[.][0-9]+"
 expect 0 "$NNEVAL" --help && expect_in "$tmp/out" "--diverged"
+# a diverged file of an older nnrun (no diverged_epoch): its parameters are
+# those that blew up, and nneval says so
+cp "$tmp/e20.h5" "$tmp/olddiv.h5"
+expect 0 "$top_builddir/tests/resedit" "$tmp/olddiv.h5" status=diverged notest
+expect 2 "$NNEVAL" "$tmp/olddiv.h5"
+expect_err "nneval: $tmp/olddiv.h5: the run diverged in epoch 21, and its file (from an older nnrun) holds the parameters that blew up: use --diverged to evaluate them anyway"
 
 # ---- what blew up and the key to lower (issue 10, item 18): the weight
 # decay alone unstable names train.lambda first; a loss that blows up with
