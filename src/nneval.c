@@ -154,6 +154,11 @@ static int eval_file(const char *file, const options *opt, data_cache *cache, nn
     }
     rows = opt->split == SPLIT_DEV ? r.dev_index : r.train_index;
     n = opt->split == SPLIT_DEV ? r.dev_size : r.train_size;
+    if (n == 0) { /* no loss of 0 over no images */
+      rc = nn_error_set(err, NN_BADINPUT, "%s: the run has no %s split (data.%s_size 0)", file,
+                        split_names[opt->split], split_names[opt->split]);
+      goto done;
+    }
   }
   /* the BLAS threads started in main() under ulimit -v: only the buffers */
   if ((rc = run_check_memory(1, train_memory(&r, opt->split == SPLIT_TEST ? NULL : ds,

@@ -191,6 +191,8 @@ expect_re "$tmp/out" "^epoch   4/4  train loss [0-9.]+ acc [0-9.]+  dev loss - a
 [ "$(h5value "$tmp/nodev.h5" /metrics/dev_accuracy)" = "nan,nan,nan,nan" ] && pass ||
   fail "dev_accuracy without a dev split: $(h5value "$tmp/nodev.h5" /metrics/dev_accuracy)"
 expect 0 "$NNEVAL" -n "$tmp/nodev.h5"
+expect 2 "$NNEVAL" --split dev "$tmp/nodev.h5"
+expect_err "nneval: $tmp/nodev.h5: the run has no dev split (data.dev_size 0)"
 
 # ---- divergence: status diverged, exit 1, a hint
 expect 1 "$NNRUN" -q "$tmp/tiny.yaml" train.lr=1e300 -o "$tmp/diverged.h5"
