@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -114,3 +115,50 @@ int cli_parse_long(const char *text, long lo, long hi, long *out) {
   *out = v;
   return 0;
 }
+
+/* Under an address-space limit (ulimit -v), OpenBLAS's constructor must
+ * start no threads: each maps a 128 MiB buffer as it starts and, when the
+ * limit refuses it, retries forever (OpenBLAS 0.3.21,
+ * OpenMathLib/OpenBLAS#5289); the process then hangs at its first threaded
+ * product, or at exit joining the thread.  The programs start the threads a
+ * run asks for through cli_set_threads(), once run_check_memory() found room.
+ *   So OpenBLAS must see OPENBLAS_NUM_THREADS=1 when its constructor runs.
+ * The main program's .preinit_array runs before any library's constructor
+ * (ELF), but setenv() there is lost: the C library's own initialization
+ * resets environ to the kernel's array.  So cli_preinit() puts the setting
+ * into one slot of that array (OPENBLAS_NUM_THREADS's own, else "_", else
+ * the last), and cli_restore_env(), a constructor of the main program and so
+ * run after every library's, puts the slot's entry back. */
+static char **env_slot;
+static char *env_saved;
+static char env_one[] = "OPENBLAS_NUM_THREADS=1";
+
+static void cli_preinit(int argc, char **argv, char **envp) {
+  (void)argc, (void)argv;
+  struct rlimit rl;
+  if (!envp || !envp[0] || getrlimit(RLIMIT_AS, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY)
+    return;
+  size_t n = 0, k;
+  while (envp[n]) n++;
+  k = n - 1;
+  for (size_t i = 0; i < n; i++) {
+    if (strncmp(envp[i], "OPENBLAS_NUM_THREADS=", 21) == 0) {
+      k = i;
+      break;
+    }
+    if (strncmp(envp[i], "_=", 2) == 0) k = i;
+  }
+  env_slot = &envp[k];
+  env_saved = envp[k];
+  envp[k] = env_one;
+}
+
+__attribute__((constructor)) static void cli_restore_env(void) {
+  if (env_slot) *env_slot = env_saved;
+  env_slot = NULL;
+}
+
+#ifdef __ELF__
+__attribute__((section(".preinit_array"), used)) static void (*const cli_preinit_entry)(
+    int, char **, char **) = cli_preinit;
+#endif

@@ -1,5 +1,6 @@
 /* cli.h: what the command-line programs share -- error printing, the
- * recorded command line and shell quoting, BLAS threads, whole numbers.
+ * recorded command line and shell quoting, BLAS threads (and OpenBLAS's
+ * start under an address-space limit), whole numbers.
  * This is the only part of libnn that knows about argv and stderr.
  */
 #ifndef NN_CLI_H
@@ -27,7 +28,11 @@ char *cli_command_line(int argc, char **argv);
  * malloc'd, caller frees; NULL when out of memory.  Safe for any bytes. */
 char *cli_quote(const char *s);
 
-/* Sets the BLAS thread count (0 = one per core) and returns the count in use. */
+/* Sets the BLAS thread count (0 = one per core) and returns the count in use.
+ * Under an address-space limit OpenBLAS starts with no threads of its own
+ * (cli.c shows it OPENBLAS_NUM_THREADS=1 as its constructor runs): call
+ * run_check_memory() first, since each thread started here maps its buffer
+ * at once. */
 long cli_set_threads(long threads);
 
 /* Parses a whole decimal number in [lo, hi] from text; 0 on success. */

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "data.h"
@@ -32,6 +33,8 @@ static void usage(FILE *f) {
           "  -s, --split SPLIT   test (default), dev or train; only test is stored\n"
           "  -d, --data DIR      read the data from DIR instead of the spec's data.dir\n"
           "  -n, --no-store      do not write /test back into the file\n"
+          "      --diverged      evaluate a diverged run too: the parameters its file kept,\n"
+          "                      those of the last epoch before it diverged (refused without)\n"
           "  -j, --threads N     BLAS threads (0 = one per core)\n"
           "  -q, --quiet         print errors only\n"
           "  -h, --help          show this help\n"
@@ -47,6 +50,7 @@ typedef struct options {
   enum split split;
   const char *data_dir;
   int no_store, quiet, many;
+  int diverged;        /* --diverged: evaluate diverged runs too */
   long threads;
 } options;
 
@@ -122,6 +126,24 @@ static int eval_file(const char *file, const options *opt, data_cache *cache, nn
     /* anything else is refused by the read below */
   }
   if (rc || (rc = results_read(&r, file, err))) goto done;
+  if (strcmp(r.status, "diverged") == 0 && !opt->diverged) {
+    const long epoch = r.diverged_epoch ? r.diverged_epoch : (long)r.epochs_done + 1;
+    char kept[64];
+    if (epoch > 1) snprintf(kept, sizeof kept, "the parameters of epoch %ld", epoch - 1);
+    else snprintf(kept, sizeof kept, "the initial parameters");
+    if (r.diverged_epoch)
+      rc = nn_error_set(err, NN_BADINPUT,
+                        "%s: the run diverged in epoch %ld: %s; its file keeps %s: use "
+                        "--diverged to evaluate them anyway",
+                        file, epoch, r.diverged_cause, kept);
+    else
+      rc = nn_error_set(err, NN_BADINPUT,
+                        "%s: the run diverged in epoch %ld, and its file (from an older nnrun) "
+                        "holds the parameters that blew up: use --diverged to evaluate them "
+                        "anyway",
+                        file, epoch);
+    goto done;
+  }
   if ((rc = load_split(&r, opt, file, cache, err))) goto done;
   const dataset *ds = &cache->ds;
   if (ds->d != r.model.d) {
@@ -139,6 +161,18 @@ static int eval_file(const char *file, const options *opt, data_cache *cache, nn
     }
     rows = opt->split == SPLIT_DEV ? r.dev_index : r.train_index;
     n = opt->split == SPLIT_DEV ? r.dev_size : r.train_size;
+    if (n == 0) { /* no loss of 0 over no images */
+      rc = nn_error_set(err, NN_BADINPUT, "%s: the run has no %s split (data.%s_size 0)", file,
+                        split_names[opt->split], split_names[opt->split]);
+      goto done;
+    }
+  }
+  /* the BLAS threads started in main() under ulimit -v: only the buffers */
+  if ((rc = run_check_memory(1, train_memory(&r, opt->split == SPLIT_TEST ? NULL : ds,
+                                             opt->split == SPLIT_TEST ? ds : NULL, 0),
+                             err))) {
+    nn_error_prefix(err, "%s", file);
+    goto done;
   }
   confusion = calloc(r.model.k * r.model.k, sizeof *confusion);
   if (!confusion) {
@@ -192,12 +226,14 @@ int main(int argc, char **argv) {
       {"split", required_argument, NULL, 's'}, {"data", required_argument, NULL, 'd'},
       {"no-store", no_argument, NULL, 'n'},    {"threads", required_argument, NULL, 'j'},
       {"quiet", no_argument, NULL, 'q'},       {"help", no_argument, NULL, 'h'},
-      {"version", no_argument, NULL, 'V'},     {NULL, 0, NULL, 0}};
+      {"version", no_argument, NULL, 'V'},     {"diverged", no_argument, NULL, 'D'},
+      {NULL, 0, NULL, 0}};
   options opt = {0};
   int c;
   opterr = 0;
   while ((c = getopt_long(argc, argv, ":s:d:nj:qhV", longopts, NULL)) != -1) {
     switch (c) {
+    case 'D': opt.diverged = 1; break;
     case 's':
       if (strcmp(optarg, "test") == 0) opt.split = SPLIT_TEST;
       else if (strcmp(optarg, "dev") == 0) opt.split = SPLIT_DEV;
@@ -233,6 +269,15 @@ int main(int argc, char **argv) {
   }
   opt.many = argc - optind > 1;
   results_quiet_hdf5();
+  /* Room for the BLAS threads under ulimit -v before they start: OpenBLAS
+   * would retry a buffer that does not fit forever.  Each file's buffers are
+   * checked before its evaluation. */
+  const long cores = sysconf(_SC_NPROCESSORS_ONLN) > 0 ? sysconf(_SC_NPROCESSORS_ONLN) : 1;
+  nn_error mem = {0};
+  if (run_check_memory(opt.threads > 0 ? opt.threads : cores, 0, &mem)) {
+    cli_error(prog, &mem);
+    return NN_FAIL;
+  }
   opt.threads = cli_set_threads(opt.threads);
 
   /* Every file is tried; the exit status is the worst of them. */

@@ -302,6 +302,14 @@ static void put_axes(FILE *f, const plot *p, const curves *cv, const options *op
   else fprintf(f, "set key inside %s\n", p->key);
 }
 
+/* Whether group gr has a finite value of series at some epoch: runs
+ * without a dev split (dev_size 0) have NaN dev metrics, and no dev curve. */
+static int has_series(const summary_group *gr, int series) {
+  for (size_t e = 0; e < gr->npoints; e++)
+    if (gr->curve[e].s[series].n > 0) return 1;
+  return 0;
+}
+
 /* The shaded bands of every group of more than one run, under the lines. */
 static int put_bands(FILE *f, const plot *p, const curves *cv, const options *opt, int first) {
   if (opt->band == BAND_NONE) return first;
@@ -309,6 +317,7 @@ static int put_bands(FILE *f, const plot *p, const curves *cv, const options *op
     const summary_group *gr = &cv->s->groups[g];
     if (gr->npoints == 0 || gr->used < 2) continue;
     for (int dev = 0; dev <= 1; dev++) {
+      if (!has_series(gr, dev ? p->dev : p->train)) continue;
       int col = mean_col(dev ? p->dev : p->train);
       fprintf(f, "%s$group%zu using 1:%d:%d with filledcurves fs transparent solid %s "
               "noborder lc rgb '%s' notitle", first ? "" : ", \\\n     ", g + 1, col + 1,
@@ -325,6 +334,7 @@ static void put_lines(FILE *f, const plot *p, const curves *cv, long max_epoch, 
     const char *style = max_epoch == 1 ? "linespoints pt 7" : "lines";
     char label[LEGEND_MAX + 16];
     for (int dev = 0; dev <= 1; dev++) {
+      if (dev && !has_series(&cv->s->groups[g], p->dev)) continue;
       snprintf(label, sizeof label, "%s %s", cv->legend[g], dev ? "dev" : "train");
       fprintf(f, "%s$group%zu using 1:%d with %s lw line_width lc rgb '%s' dt %d title ",
               first ? "" : ", \\\n     ", g + 1, mean_col(dev ? p->dev : p->train), style,

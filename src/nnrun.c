@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -66,15 +67,24 @@ typedef struct progress {
   size_t epochs_before; /* completed when this invocation started (resume) */
 } progress;
 
+/* x with 4 decimals, or "-" when there is none (no dev split: NaN). */
+static const char *metric_text(double x, char *buf, size_t n) {
+  if (isfinite(x)) snprintf(buf, n, "%.4f", x);
+  else snprintf(buf, n, "-");
+  return buf;
+}
+
 static void print_epoch(const results *r, void *ctx) {
   progress *p = ctx;
   const results_epoch *e = &r->metrics[r->epochs_done - 1];
   const long left = r->spec.train.epochs - e->epoch;
   const double per_epoch = (train_now() - p->start) / (double)(r->epochs_done - p->epochs_before);
   const long eta = (long)(left * per_epoch + 0.5);
-  printf("%sepoch %3ld/%ld  train loss %.4f acc %.4f  dev loss %.4f acc %.4f  %5.1f s  ETA %ld:%02ld\n",
+  char dl[32], da[32];
+  printf("%sepoch %3ld/%ld  train loss %.4f acc %.4f  dev loss %s acc %s  %5.1f s  ETA %ld:%02ld\n",
          p->tty ? "\r\033[K" : "", e->epoch, r->spec.train.epochs, e->train_loss,
-         e->train_accuracy, e->dev_loss, e->dev_accuracy, e->seconds, eta / 60, eta % 60);
+         e->train_accuracy, metric_text(e->dev_loss, dl, sizeof dl),
+         metric_text(e->dev_accuracy, da, sizeof da), e->seconds, eta / 60, eta % 60);
   fflush(stdout);
   p->epoch_start = train_now();
 }
@@ -109,9 +119,16 @@ static void draw_bar(const results *r, long epoch, size_t batch, size_t nbatches
 
 static volatile sig_atomic_t stop_requested;
 
-/* The first SIGINT/SIGTERM asks the loop to stop at the next batch boundary;
- * a second one ends the process at once (the last epoch's file is intact:
- * every write goes to a temporary file first). */
+/* Seconds a stop request may take before nnrun ends at once: the loop stops
+ * at the next batch boundary, but a library call (a BLAS thread stuck on a
+ * buffer it cannot map) may never return.  NNRUN_STOP_GRACE overrides it. */
+#define STOP_GRACE 10
+static unsigned stop_grace = STOP_GRACE;
+
+/* The first SIGINT/SIGTERM asks the loop to stop at the next batch boundary
+ * and arms the watchdog; a second one, or the watchdog, ends the process at
+ * once (the last epoch's file is intact: every write goes to a temporary
+ * file first, then is renamed). */
 static void on_signal(int sig) {
   if (stop_requested) {
     static const char msg[] = "\nnnrun: stopped at once; the results file holds the last completed epoch\n";
@@ -120,13 +137,35 @@ static void on_signal(int sig) {
     _exit(1);
   }
   stop_requested = sig;
+  alarm(stop_grace);
+}
+
+static char alarm_msg[256];
+static size_t alarm_len;
+
+static void on_alarm(int sig) {
+  (void)sig;
+  ssize_t ignored = write(STDERR_FILENO, alarm_msg, alarm_len);
+  (void)ignored;
+  _exit(1);
 }
 
 static void install_signals(void) {
+  const char *grace = getenv("NNRUN_STOP_GRACE");
+  long g;
+  if (grace && cli_parse_long(grace, 1, 3600, &g) == 0) stop_grace = (unsigned)g;
+  /* written by the handler, which may not format */
+  snprintf(alarm_msg, sizeof alarm_msg,
+           "\nnnrun: the run did not stop within %u s of the signal (a library call may be "
+           "stuck); stopped at once; the results file holds the last completed epoch\n",
+           stop_grace);
+  alarm_len = strlen(alarm_msg);
   struct sigaction sa;
   memset(&sa, 0, sizeof sa);
-  sa.sa_handler = on_signal;
+  sa.sa_handler = on_alarm;
   sigemptyset(&sa.sa_mask);
+  sigaction(SIGALRM, &sa, NULL);
+  sa.sa_handler = on_signal;
   sigaction(SIGINT, &sa, NULL);
   sigaction(SIGTERM, &sa, NULL);
   /* A full file-size limit makes write() fail with EFBIG, reported like a full disk. */
@@ -255,6 +294,12 @@ int main(int argc, char **argv) {
                          path, r->status);
     goto done;
   }
+  /* Room for the buffers and the BLAS threads under ulimit -v, before the
+   * threads start (OpenBLAS would retry a buffer that does not fit forever). */
+  const long cores = sysconf(_SC_NPROCESSORS_ONLN) > 0 ? sysconf(_SC_NPROCESSORS_ONLN) : 1;
+  if ((rc = run_check_memory(r->spec.train.threads > 0 ? r->spec.train.threads : cores,
+                             train_memory(r, &u.train, &u.test, 1), &err)))
+    goto fail;
   const long threads = cli_set_threads(r->spec.train.threads);
   progress prog_state = {.tty = !opt.quiet && isatty(STDOUT_FILENO),
                          .epochs_before = r->epochs_done};
@@ -262,11 +307,10 @@ int main(int argc, char **argv) {
     if (u.start == RUN_RESUME) {
       cli_printf(stdout, "%s: resuming %s after epoch %zu of %ld\n", name, path, r->epochs_done,
                          r->spec.train.epochs);
-      const long cores = sysconf(_SC_NPROCESSORS_ONLN) > 0 ? sysconf(_SC_NPROCESSORS_ONLN) : 1;
       const long asked = sp.train.threads > 0 ? sp.train.threads : cores;
       if (asked != threads)
-        printf("%s: on the run's own %ld BLAS threads (not %ld), so that it ends bit-identical "
-               "to a run never stopped\n", name, threads, asked);
+        cli_printf(stdout, "%s: on the run's own %ld BLAS threads (not %ld), so that it ends "
+                           "bit-identical to a run never stopped\n", name, threads, asked);
     }
     char shape[256];
     mlp_shape_text(&r->model, shape, sizeof shape);

@@ -41,6 +41,16 @@ void optim_copy(optim_state *dst, const optim_state *src) {
   if (src->v.mem) mlp_copy(&dst->v, &src->v);
 }
 
+double optim_decay_limit(const optim_config *c) {
+  switch (c->kind) {
+  case OPTIM_MOMENTUM:
+    return c->nesterov ? (1.0 + c->momentum) / ((1.0 + 2.0 * c->momentum) * c->lr)
+                       : (1.0 + c->momentum) / c->lr;
+  case OPTIM_ADAM: return INFINITY;
+  default: return 1.0 / c->lr;
+  }
+}
+
 static void sgd(double lr, mlp *model, const mlp *g) {
   if (model->precision == MLP_FLOAT32) {
     float *w = model->mem;

@@ -47,6 +47,15 @@ void optim_free(optim_state *s);
 /* dst = src (both initialized for the same model and kind). */
 void optim_copy(optim_state *dst, const optim_state *src);
 
+/* The largest L2 lambda for which c's step on the weight-decay part alone,
+ * g = 2 lambda w, does not grow the weights: above it every step multiplies
+ * them by more than 1 in size, whatever the data.
+ *   sgd       w -= lr 2 lambda w: |1 - 2 lr lambda| <= 1 while lambda <= 1 / lr
+ *   momentum  the heavy ball on a quadratic of curvature 2 lambda:
+ *             lambda <= (1 + mu) / lr; nesterov: (1 + mu) / ((1 + 2 mu) lr)
+ *   adam      INFINITY: its steps are normalized to about lr, whatever lambda */
+double optim_decay_limit(const optim_config *c);
+
 /* One step of c on model with gradient g (same shape and precision). */
 void optim_step(const optim_config *c, optim_state *s, mlp *model, const mlp *g);
 

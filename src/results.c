@@ -126,6 +126,10 @@ static int write_root(hid_t f, const results *r, const char **what) {
       h5_write_attr_str(f, "host", r->host) < 0 ||
       h5_write_attr_str(f, "command_line", cl) < 0)
     return -1;
+  if (strcmp(r->status, "diverged") == 0 && r->diverged_epoch > 0 &&
+      (h5_write_attr_i64(f, "diverged_epoch", r->diverged_epoch) < 0 ||
+       h5_write_attr_str(f, "diverged_cause", r->diverged_cause) < 0))
+    return -1;
   return 0;
 }
 
@@ -537,6 +541,18 @@ static int read_root(h5_reader *c, hid_t f, results *r) {
       return status;
   if ((status = h5_read_attr_int(c, f, "/", "threads", 0, LONG_MAX, &threads))) return status;
   r->threads = (long)threads;
+  /* a diverged run's epoch and cause: absent in older files */
+  htri_t there = H5Aexists(f, "diverged_epoch");
+  if (there > 0) {
+    long long epoch;
+    if ((status = h5_read_attr_int(c, f, "/", "diverged_epoch", 1, LONG_MAX, &epoch)) ||
+        (status = h5_read_attr_text(c, f, "/", "diverged_cause", r->diverged_cause,
+                                    sizeof r->diverged_cause)))
+      return status;
+    r->diverged_epoch = (long)epoch;
+  } else if (there < 0) {
+    return h5_bad(c, NN_BADINPUT, "/ attribute 'diverged_epoch': cannot look it up");
+  }
   return h5_read_attr(c, f, "/", "command_line", H5K_STR, &r->command_line);
 }
 
@@ -854,7 +870,8 @@ done:
 
 /* A saved epoch's optimizer has taken every batch of the epochs saved, so a
  * file that says otherwise would resume into another run (a diverged file
- * holds the partial epoch that blew up, and is never resumed).  A file
+ * written before diverged_epoch was kept holds the partial epoch that blew
+ * up; diverged files are never resumed).  A file
  * without /optimizer (SGD, before optimizers) gets the count. */
 static int check_steps(h5_reader *c, hid_t f, results *r) {
   const size_t B = r->spec.train.batch > 0 ? (size_t)r->spec.train.batch : 1;

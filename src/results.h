@@ -4,7 +4,11 @@
  * Layout (DESIGN.md "Results file"; names and shapes are a contract):
  *   /            attrs format="nnrun-results", format_version, status, created,
  *                finished, nnrun_version, hdf5_version, gsl_version, blas,
- *                threads, host, command_line
+ *                threads, host, command_line; status "diverged" adds
+ *                diverged_epoch (int64: the epoch that blew up, whose partial
+ *                steps are dropped: /model and /optimizer hold the last
+ *                finite epoch, diverged_epoch - 1) and diverged_cause (what
+ *                was not finite, e.g. "the train loss is not finite")
  *   /spec        scalar string dataset: the resolved spec as YAML;
  *                attrs: every key the spec uses (spec_key_used) by dotted path:
  *                int64, double or string (enums by name, booleans "true" or
@@ -27,7 +31,8 @@
  *                /model; absent in files written before optimizers
  *   /metrics     epoch (int64), train_loss, train_accuracy, dev_loss,
  *                dev_accuracy, objective, seconds (float64): one row per
- *                completed epoch, shape (epochs_done)
+ *                completed epoch, shape (epochs_done); dev_loss and
+ *                dev_accuracy are NaN when there is no dev split (dev_size 0)
  *   /test        loss, accuracy (float64 scalars), confusion (k, k) int64 with
  *                rows = true class, columns = predicted class, n (int64 scalar);
  *                only when has_test
@@ -75,6 +80,10 @@ typedef struct results {
   char host[RESULTS_TEXT_MAX];
   long threads;                         /* BLAS threads actually used */
   char *command_line;                   /* owned, may be NULL (written as "") */
+  /* status diverged: the epoch that blew up (epochs_done + 1) and why, in
+   * words; 0 and "" otherwise, and in files written before they were kept */
+  long diverged_epoch;
+  char diverged_cause[RESULTS_TEXT_MAX];
 
   spec spec;                            /* the resolved spec */
 

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -433,6 +434,59 @@ void run_close(run *u) {
   data_free(&u->test);
   results_free(&u->r);
   u->lk.fd = -1;
+}
+
+/* ----------------------------------------------------------- address space */
+
+/* The address space mapped now: the first field of /proc/self/statm, in
+ * pages.  0 when unknown. */
+static size_t address_space_used(void) {
+  FILE *f = fopen("/proc/self/statm", "r");
+  unsigned long pages = 0;
+  if (!f) return 0;
+  if (fscanf(f, "%lu", &pages) != 1) pages = 0;
+  fclose(f);
+  const long page = sysconf(_SC_PAGESIZE);
+  return (size_t)pages * (size_t)(page > 0 ? page : 4096);
+}
+
+/* What the BLAS library maps for threads threads: OpenBLAS maps a buffer
+ * per thread as the thread starts (the main thread's at its first product),
+ * and every thread but the main one has a stack. */
+static size_t blas_bytes(long threads) {
+#ifdef HAVE_OPENBLAS_SET_NUM_THREADS
+  struct rlimit st;
+  size_t stack = (size_t)32 << 20; /* glibc's default without a stack limit */
+  if (getrlimit(RLIMIT_STACK, &st) == 0 && st.rlim_cur != RLIM_INFINITY) stack = st.rlim_cur;
+  if (threads < 1) threads = 1;
+  return (size_t)threads * RUN_BLAS_BUFFER + (size_t)(threads - 1) * (stack + 4096);
+#else
+  (void)threads;
+  return 0;
+#endif
+}
+
+#define MIB(x) (((x) + ((size_t)1 << 20) - 1) >> 20)
+
+int run_check_memory(long threads, size_t more, nn_error *err) {
+  struct rlimit rl;
+  if (getrlimit(RLIMIT_AS, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY) return NN_OK;
+  const size_t limit = (size_t)rl.rlim_cur, used = address_space_used();
+  const size_t ours = more + more / 8 + RUN_MEMORY_MARGIN, blas = blas_bytes(threads);
+  const size_t need = used + ours + blas;
+  if (need <= limit) return NN_OK;
+  /* what is mapped grows a little with the room a limit leaves (the C
+   * library and HDF5 map more when they can): ask for whole 64 MiB */
+  const size_t ask = (MIB(need) + 63) / 64 * 64;
+  char fewer[96] = "";
+  if (threads > 1 && used + ours + blas_bytes(1) <= limit)
+    snprintf(fewer, sizeof fewer, ", or use 1 BLAS thread (--threads 1)");
+  return nn_error_set(err, NN_FAIL,
+                      "the address-space limit (ulimit -v %zu) is too small: this run needs "
+                      "about %zu MiB (%zu MiB mapped now, %zu MiB for its buffers, %zu MiB for "
+                      "%ld BLAS thread%s); raise it to ulimit -v %zu or more%s",
+                      limit >> 10, MIB(need), MIB(used), MIB(ours), MIB(blas), threads,
+                      threads == 1 ? "" : "s", ask << 10, fewer);
 }
 
 /* ---------------------------------------------------------------- inspect */

@@ -101,6 +101,22 @@ int run_dry_open(run *u, const spec *s, const char *path, int flags, nn_error *e
 int run_train(run *u, long threads, const char *command_line, const train_hooks *hooks,
               nn_error *err);
 
+/* Bytes OpenBLAS maps for each thread's buffer, the main thread's included:
+ * BUFFER_SIZE (32 << 22 on x86_64, common_x86_64.h) and a page. */
+#define RUN_BLAS_BUFFER (((size_t)128 << 20) + 4096)
+/* Room kept for what run_check_memory() does not count: HDF5, the C
+ * library's arenas, small allocations. */
+#define RUN_MEMORY_MARGIN ((size_t)48 << 20)
+
+/* Whether the address-space limit (RLIMIT_AS, ulimit -v), if any, leaves
+ * room for more bytes (train_memory()) and an eighth more, the margin, and
+ * what the BLAS library maps on threads threads, beyond what is mapped now.
+ * Call it before cli_set_threads() starts the threads: OpenBLAS retries a
+ * buffer that does not fit forever, so a run that cannot fit must stop
+ * before.  NN_FAIL "the address-space limit (ulimit -v KIB) is too small:
+ * this run needs about N MiB (...); raise it to ulimit -v KIB or more". */
+int run_check_memory(long threads, size_t more, nn_error *err);
+
 /* The CBLAS linked in, e.g. "OpenBLAS 0.3.21 DYNAMIC_ARCH ... Zen MAX_THREADS=64". */
 const char *run_blas_name(void);
 

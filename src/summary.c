@@ -70,12 +70,14 @@ static void set_value(summary_run *u, enum summary_metric m, double v) {
 
 /* The final metrics of u from its /metrics rows and /test. */
 static void final_values(summary_run *u, const results *r) {
-  double seconds = 0, best = 0;
+  double seconds = 0, best = NAN;
   long best_epoch = 0;
   for (size_t e = 0; e < u->epochs_done; e++) {
     const results_epoch *row = &u->metrics[e];
     seconds += row->seconds;
-    if (e == 0 || row->dev_accuracy > best) best = row->dev_accuracy, best_epoch = row->epoch;
+    /* no dev split: NaN dev metrics, no best dev epoch */
+    if (isfinite(row->dev_accuracy) && (best_epoch == 0 || row->dev_accuracy > best))
+      best = row->dev_accuracy, best_epoch = row->epoch;
   }
   set_value(u, SUMMARY_SECONDS, seconds);
   if (u->epochs_done > 0) {
@@ -85,7 +87,7 @@ static void final_values(summary_run *u, const results *r) {
     set_value(u, SUMMARY_DEV_LOSS, last->dev_loss);
     set_value(u, SUMMARY_DEV_ACC, last->dev_accuracy);
     set_value(u, SUMMARY_BEST_ACC, best);
-    set_value(u, SUMMARY_BEST_EPOCH, (double)best_epoch);
+    set_value(u, SUMMARY_BEST_EPOCH, best_epoch ? (double)best_epoch : NAN);
   }
   if (r->has_test) {
     set_value(u, SUMMARY_TEST_LOSS, r->test_loss);

@@ -84,6 +84,39 @@ void train_feed_free(train_feed *f) {
   memset(f, 0, sizeof *f);
 }
 
+/* The sparse copy of ds (data_sparse_init): row starts, and a column and a
+ * value for each non-zero pixel. */
+static size_t sparse_bytes(const dataset *ds) {
+  const double nnz = data_density(ds, NULL, ds->n) * (double)ds->n * (double)ds->d;
+  return (ds->n + 1) * sizeof(size_t) + (size_t)nnz * (sizeof(uint32_t) + 1);
+}
+
+size_t train_memory(const results *r, const dataset *train, const dataset *test, int training) {
+  const mlp *m = &r->model;
+  const size_t B = (size_t)r->spec.train.batch < r->train_size ? (size_t)r->spec.train.batch
+                                                                : r->train_size;
+  const size_t cap = training && B > TRAIN_EVAL_CHUNK ? B : TRAIN_EVAL_CHUNK;
+  const size_t params = m->size * m->elem;
+  const size_t copies = r->optimizer.m.mem ? (r->optimizer.v.mem ? 2 : 1) : 0;
+  /* the gathered batch, and the work buffers: activations, their gradients */
+  size_t bytes = cap * m->d * m->elem + cap * sizeof(double) + cap;
+  for (size_t l = 0; l < m->nlayers; l++)
+    bytes += cap * m->layer[l].out * m->elem * (l + 1 < m->nlayers ? 2 : 1);
+  const int train_sparse = train && train_feed_sparse(r, train, DATA_TRAIN);
+  const int test_sparse = test && train_feed_sparse(r, test, DATA_TEST);
+  if (train_sparse) bytes += sparse_bytes(train);
+  if (test_sparse) bytes += sparse_bytes(test);
+  if (train_sparse || test_sparse) /* mlp_work_sparse: the batch transposed, panels */
+    bytes += cap * m->d * (sizeof(uint32_t) + 1) + (m->d + 1) * sizeof(size_t) +
+             spmm_work_size(m->d > cap ? m->d : cap, (int)(r->threads > 0 ? r->threads : 1));
+  if (training) /* the gradient, the epoch's start (model and optimizer), the order */
+    bytes += params * (2 + copies) + r->train_size * sizeof(size_t);
+  /* a results file built in memory, then copied out: twice its size */
+  bytes += 2 * (params * (1 + copies) + (r->train_size + r->dev_size) * sizeof(uint64_t) +
+                m->k * m->k * sizeof(long)) + ((size_t)1 << 20);
+  return bytes;
+}
+
 /* "FILE:LINE:COL: KEY: " for messages about a key that the data contradicts. */
 static int spec_vs_data(nn_error *err, const spec *s, const char *key, const char *fmt,
                         long a, long b) {
@@ -305,6 +338,72 @@ static int save(const results *r, const train_hooks *hooks, nn_error *err) {
   return hooks && hooks->save ? hooks->save(r, hooks->ctx, err) : NN_OK;
 }
 
+/* Why epoch e diverged, in words for the file and for the message: what
+ * was not finite, and which key to lower.  The weight-decay part of the
+ * step alone grows the weights when train.lambda is above the optimizer's
+ * limit (optim_decay_limit): then the product lambda x lr is to blame,
+ * whatever the loss says.  Otherwise the decay shrinks the weights, so a
+ * non-finite loss, weight or |W|^2 points at the learning rate, and a
+ * non-finite L2 term of finite weights at lambda.  Called before the
+ * parameters that blew up are dropped. */
+static int diverged(results *r, long e, double last, const results_epoch *row, int weights_finite,
+                    nn_error *err) {
+  const spec *s = &r->spec;
+  const optim_config opt = spec_optim(s);
+  const double limit = optim_decay_limit(&opt), lr = s->train.lr, lambda = s->train.lambda;
+  const double loss = isfinite(last) && weights_finite ? row->train_loss : last;
+  char optimizer[48], loss_text[24], advice[160];
+  if (opt.kind == OPTIM_MOMENTUM)
+    snprintf(optimizer, sizeof optimizer, "%s with momentum %g", opt.nesterov ? "nesterov" : "sgd",
+             opt.momentum);
+  else
+    snprintf(optimizer, sizeof optimizer, "%s", optim_name(opt.kind));
+  snprintf(loss_text, sizeof loss_text, isnan(loss) ? "nan" : "%g", loss);
+  r->diverged_epoch = e;
+  if (lambda > limit) {
+    /* unstable whatever the data: the product lambda * lr decides */
+    snprintf(r->diverged_cause, sizeof r->diverged_cause,
+             "the weight decay alone is unstable (train.lambda x train.lr = %.3g, above %.3g "
+             "for %s): the weights, the L2 term and the train loss (%s) blew up",
+             lambda * lr, limit * lr, optimizer, loss_text);
+    /* either key fixes it: the one farther above the reference experiment's
+     * value (lr 5, lambda 0.0001) comes first */
+    if (lambda / 1e-4 >= lr / 5.0)
+      snprintf(advice, sizeof advice,
+               "lower train.lambda below %.3g, or use a smaller learning rate than "
+               "train.lr=%g (below %.3g)",
+               limit, lr, limit * lr / lambda);
+    else
+      snprintf(advice, sizeof advice,
+               "try a smaller learning rate than train.lr=%g (below %.3g), or lower "
+               "train.lambda below %.3g",
+               lr, limit * lr / lambda, limit);
+  } else if (!isfinite(last) || !weights_finite || !isfinite(row->train_loss)) {
+    snprintf(r->diverged_cause, sizeof r->diverged_cause, "the train loss (%s)%s is not finite",
+             loss_text, weights_finite ? "" : " and the weights");
+    snprintf(advice, sizeof advice, "try a smaller learning rate than train.lr=%g", lr);
+  } else if (!isfinite(row->objective) && !isfinite(mlp_l2(&r->model))) {
+    /* a stable decay shrinks the weights: the data's steps grew them */
+    snprintf(r->diverged_cause, sizeof r->diverged_cause,
+             "the weights grew without bound (|W|^2 is not finite; the train loss is %s)",
+             loss_text);
+    snprintf(advice, sizeof advice, "try a smaller learning rate than train.lr=%g", lr);
+  } else if (!isfinite(row->objective)) {
+    snprintf(r->diverged_cause, sizeof r->diverged_cause,
+             "the L2 term train.lambda x |W|^2 is not finite (the train loss is %s)", loss_text);
+    snprintf(advice, sizeof advice, "lower train.lambda=%g", lambda);
+  } else {
+    snprintf(r->diverged_cause, sizeof r->diverged_cause,
+             "the dev loss is not finite (the train loss is %s)", loss_text);
+    snprintf(advice, sizeof advice, "try a smaller learning rate than train.lr=%g", lr);
+  }
+  char kept[64];
+  if (r->epochs_done) snprintf(kept, sizeof kept, "the parameters of epoch %zu", r->epochs_done);
+  else snprintf(kept, sizeof kept, "the initial parameters");
+  return nn_error_set(err, NN_FAIL, "diverged in epoch %ld: %s; %s (the file keeps %s)", e,
+                      r->diverged_cause, advice, kept);
+}
+
 /* Sets a final status and the time it ended, and saves r. */
 static int finish(results *r, const char *status, const train_hooks *hooks, nn_error *err) {
   snprintf(r->status, sizeof r->status, "%s", status);
@@ -341,6 +440,13 @@ int train_run(results *r, const dataset *train, const dataset *test, const train
 
   snprintf(r->status, sizeof r->status, "running");
   r->finished[0] = '\0';
+  r->diverged_epoch = 0;
+  r->diverged_cause[0] = '\0';
+  /* The model is about to change: a /test stored earlier (nneval on an
+   * interrupted file) no longer describes it.  The final test puts it back. */
+  r->has_test = 0;
+  free(r->confusion);
+  r->confusion = NULL;
   if ((rc = save(r, hooks, err))) goto done;
 
   for (long e = (long)r->epochs_done + 1; e <= s->train.epochs; e++) {
@@ -360,21 +466,32 @@ int train_run(results *r, const dataset *train, const dataset *test, const train
                           r->epochs_done);
       goto done;
     }
-    if (isfinite(last) && mlp_finite(&r->model)) {
+    const int weights_finite = mlp_finite(&r->model);
+    /* no dev split, no dev metrics: NaN, never a loss of 0 */
+    row.dev_loss = row.dev_accuracy = NAN;
+    if (isfinite(last) && weights_finite) {
       train_evaluate(&r->model, &b, &ftrain, r->train_index, r->train_size, &row.train_loss,
                      &row.train_accuracy, NULL);
-      train_evaluate(&r->model, &b, &ftrain, r->dev_index, r->dev_size, &row.dev_loss,
-                     &row.dev_accuracy, NULL);
-      row.objective = row.train_loss + s->train.lambda * mlp_l2(&r->model);
+      if (r->dev_size)
+        train_evaluate(&r->model, &b, &ftrain, r->dev_index, r->dev_size, &row.dev_loss,
+                       &row.dev_accuracy, NULL);
+      /* lambda 0: no L2 term at all, even when |W|^2 overflows */
+      row.objective = row.train_loss +
+                      (s->train.lambda > 0 ? s->train.lambda * mlp_l2(&r->model) : 0.0);
     } else {
       row.train_loss = row.objective = NAN;
     }
-    if (!isfinite(row.objective) || !isfinite(row.dev_loss)) {
-      if (!(rc = finish(r, "diverged", hooks, err)))
-        rc = nn_error_set(err, NN_FAIL,
-                          "diverged in epoch %ld (the loss is not finite); try a smaller "
-                          "learning rate than train.lr=%g",
-                          e, s->train.lr);
+    if (!isfinite(row.objective) || (r->dev_size && !isfinite(row.dev_loss))) {
+      /* The file keeps the last finite epoch's parameters, as an
+       * interrupted one does: those that blew up are no model to evaluate. */
+      nn_error why = {0};
+      diverged(r, e, last, &row, weights_finite, &why);
+      mlp_copy(&r->model, &saved);
+      optim_copy(&r->optimizer, &saved_opt);
+      if (!(rc = finish(r, "diverged", hooks, err))) {
+        if (err) *err = why;
+        rc = NN_FAIL;
+      }
       goto done;
     }
     row.seconds = train_now() - t0;

@@ -91,6 +91,13 @@ int train_check_data(const results *r, const dataset *train, const dataset *test
 int train_check_files(const results *r, const dataset *ds, enum data_split split,
                       nn_error *err);
 
+/* Bytes that train_run() (training) or an evaluation of r's model on train
+ * or test (either may be NULL; !training, as nneval does) allocates beyond
+ * what r and the data sets hold: batch and work buffers, sparse copies, the
+ * epoch's copies of the model and optimizer, a results file image.  The
+ * large items, for run_check_memory(); small ones are its margin. */
+size_t train_memory(const results *r, const dataset *train, const dataset *test, int training);
+
 /* Loss (mean cross-entropy) and accuracy of m over rows of f's data set (all
  * rows when rows is NULL), in chunks of TRAIN_EVAL_CHUNK; counts into
  * confusion (k, k) when not NULL (zeroed first). */
@@ -120,9 +127,17 @@ typedef struct train_hooks {
  * so the parameters at the end of an epoch determine the rest of the run.
  *   On a stop request the partial epoch is dropped: the parameters of the
  * last completed epoch are saved with status "interrupted" and NN_FAIL is
- * returned.  On a non-finite loss or weight the status becomes "diverged",
- * r is saved and NN_FAIL returned with a message that suggests a smaller
- * learning rate.  When a save fails, its status and message are returned. */
+ * returned.  On a non-finite loss or weight the status becomes "diverged"
+ * and the partial epoch is dropped too: r keeps the parameters and optimizer
+ * state of the last finite epoch, records the epoch that blew up and why
+ * (diverged_epoch, diverged_cause), is saved, and NN_FAIL is returned with a
+ * message naming what was not finite and the key to lower: a smaller
+ * learning rate, or a smaller train.lambda when the weight decay alone is
+ * unstable (optim_decay_limit) or the L2 term alone is not finite.
+ *   A /test held by r is dropped when training starts (the model changes),
+ * and made again by the final test.  Without a dev split (dev_size 0) the
+ * dev metrics are NaN.  When a save fails, its status and message are
+ * returned. */
 int train_run(results *r, const dataset *train, const dataset *test, const train_hooks *hooks,
               nn_error *err);
 

@@ -403,6 +403,51 @@ START_TEST(test_init_draw_order) {
 }
 END_TEST
 
+/* optim_decay_limit() against the update rule itself: the weight-decay part
+ * alone (g = 2 lambda w, no data) run for 400 steps from w0 shrinks the
+ * weights at 0.97 of the limit and grows them at 1.03 of it, for SGD, the
+ * heavy ball and Nesterov (mu 0.9 and 0.5); Adam has no limit. */
+static double decay_only(const optim_config *c, double lambda) {
+  mlp m, g;
+  optim_state s;
+  tiny(&m, &g, MLP_FLOAT64);
+  ck_assert_int_eq(optim_init(&s, c->kind, &m, NULL), NN_OK);
+  for (int step = 0; step < 400; step++) {
+    for (size_t i = 0; i < 4; i++) set_param(&g, i, 2.0 * lambda * param(&m, i));
+    optim_step(c, &s, &m, &g);
+  }
+  double size = 0.0;
+  for (size_t i = 0; i < 4; i++) size = fmax(size, fabs(param(&m, i)));
+  optim_free(&s);
+  mlp_free(&g);
+  mlp_free(&m);
+  return size; /* the largest |w| after the steps; 2 at the start */
+}
+
+START_TEST(test_decay_limit) {
+  const optim_config cs[] = {
+      {.kind = OPTIM_SGD, .lr = 5.0},
+      {.kind = OPTIM_MOMENTUM, .lr = 0.1, .momentum = 0.9},
+      {.kind = OPTIM_MOMENTUM, .lr = 0.1, .momentum = 0.5},
+      {.kind = OPTIM_MOMENTUM, .lr = 0.1, .momentum = 0.9, .nesterov = 1},
+      {.kind = OPTIM_MOMENTUM, .lr = 2.0, .momentum = 0.5, .nesterov = 1},
+  };
+  for (size_t i = 0; i < sizeof cs / sizeof cs[0]; i++) {
+    const double limit = optim_decay_limit(&cs[i]);
+    ck_assert(isfinite(limit) && limit > 0);
+    const double below = decay_only(&cs[i], 0.97 * limit), above = decay_only(&cs[i], 1.03 * limit);
+    ck_assert_msg(below < 2.0 && above > 1e3,
+                  "%s%s lr %g mu %g: limit %g, |w| %g at 0.97 of it, %g at 1.03 (from 2)",
+                  optim_name(cs[i].kind), cs[i].nesterov ? " nesterov" : "", cs[i].lr,
+                  cs[i].momentum, limit, below, above);
+  }
+  const optim_config adam = {.kind = OPTIM_ADAM, .lr = 0.1, .beta1 = 0.9, .beta2 = 0.999,
+                             .epsilon = 1e-8};
+  ck_assert(isinf(optim_decay_limit(&adam)));
+  ck_assert(decay_only(&adam, 1e10) < 3.0); /* steps of about lr: bounded */
+}
+END_TEST
+
 int main(void) {
   Suite *s = suite_create("optim");
   TCase *t = tcase_create("optim");
@@ -412,6 +457,7 @@ int main(void) {
   tcase_add_test(t, test_momentum_by_hand);
   tcase_add_test(t, test_adam_by_hand);
   tcase_add_test(t, test_copy_continues);
+  tcase_add_test(t, test_decay_limit);
   suite_add_tcase(s, t);
   TCase *ti = tcase_create("init");
   tcase_set_timeout(ti, 60);

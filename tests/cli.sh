@@ -151,9 +151,100 @@ h5ls -r "$tmp/zero.h5" >"$tmp/ls"
 expect_re "$tmp/ls" "^/metrics/epoch +Dataset [{]0[}]"
 expect_in "$tmp/ls" "/test/accuracy"
 
+# ---- under a low address-space limit (issue 10, item 8): one line and exit
+# 1 before any work, where OpenBLAS's threads, retrying a 128 MiB buffer
+# the limit refuses, hung nnrun and nneval for good (timeout could not end
+# them).  A sanitizer build cannot run under ulimit -v at all; another BLAS
+# maps no such buffers.
+limited() { timeout -s KILL 60 sh -c 'ulimit -v "$1"; shift; exec "$@"' sh "$@"; }
+if [ -z "${SAN_CFLAGS:-}" ] && "$NNRUN" --version | grep -q OpenBLAS; then
+  expect 1 limited 204800 "$NNRUN" -q "$tmp/tiny.yaml" -o "$tmp/limited.h5"
+  expect_re "$tmp/err" "^nnrun: the address-space limit [(]ulimit -v 204800[)] is too small: this run needs about [0-9]+ MiB [(][0-9]+ MiB mapped now, [0-9]+ MiB for its buffers, [0-9]+ MiB for [0-9]+ BLAS threads?[)]; raise it to ulimit -v [0-9]+ or more"
+  [ "$(wc -l <"$tmp/err")" -eq 1 ] && pass || fail "the address-space message is not one line"
+  [ ! -e "$tmp/limited.h5" ] && pass || fail "a refused run wrote $tmp/limited.h5"
+  expect 1 limited 204800 "$NNEVAL" -n "$tmp/nostore.h5"
+  expect_re "$tmp/err" "^nneval: the address-space limit [(]ulimit -v 204800[)] is too small: "
+  # the programs that need no BLAS threads run as usual: OpenBLAS no longer
+  # starts a thread per core as it loads (each hung them at exit, even --help)
+  for p in nnrun nneval nncompare nnplot nnsweep; do
+    expect 0 limited 204800 "$top_builddir/src/$p" --help || echo "  $p --help under ulimit -v 204800" >&2
+  done
+  expect 0 limited 204800 "$top_builddir/src/nncompare" "$tmp/nostore.h5"
+  # the limit it asks for is enough, on one BLAS thread and on two
+  for j in 1 2; do
+    expect 1 limited 204800 "$NNRUN" -q -j $j "$tmp/tiny.yaml" -o "$tmp/limited.h5"
+    kib=$(sed -n 's/.*raise it to ulimit -v \([0-9]*\) or more.*/\1/p' "$tmp/err")
+    expect 0 limited "$kib" "$NNRUN" -q -j $j "$tmp/tiny.yaml" -o "$tmp/limited.h5" || echo "  under ulimit -v $kib, -j $j" >&2
+    "$H5DUMP" -a /threads "$tmp/limited.h5" | grep -q "(0): $j\$" && pass || fail "-j $j under ulimit -v: threads attribute is not $j"
+    rm -f "$tmp/limited.h5"
+    expect 1 limited 204800 "$NNEVAL" -q -j $j -n "$tmp/nostore.h5"
+    kib=$(sed -n 's/.*raise it to ulimit -v \([0-9]*\) or more.*/\1/p' "$tmp/err")
+    expect 0 limited "$kib" "$NNEVAL" -q -j $j -n "$tmp/nostore.h5" || echo "  nneval under ulimit -v $kib, -j $j" >&2
+  done
+fi
+
+# ---- no dev split (issue 10, item 13): NaN dev metrics in the file, '-' on
+# screen, and no divergence for their NaN
+expect 0 "$NNRUN" "$tmp/tiny.yaml" data.dev_size=0 -o "$tmp/nodev.h5"
+expect_re "$tmp/out" "^epoch   4/4  train loss [0-9.]+ acc [0-9.]+  dev loss - acc -  "
+[ "$(h5value "$tmp/nodev.h5" /metrics/dev_loss)" = "nan,nan,nan,nan" ] && pass ||
+  fail "dev_loss without a dev split: $(h5value "$tmp/nodev.h5" /metrics/dev_loss), expected nan x 4"
+[ "$(h5value "$tmp/nodev.h5" /metrics/dev_accuracy)" = "nan,nan,nan,nan" ] && pass ||
+  fail "dev_accuracy without a dev split: $(h5value "$tmp/nodev.h5" /metrics/dev_accuracy)"
+expect 0 "$NNEVAL" -n "$tmp/nodev.h5"
+expect 2 "$NNEVAL" --split dev "$tmp/nodev.h5"
+expect_err "nneval: $tmp/nodev.h5: the run has no dev split (data.dev_size 0)"
+
 # ---- divergence: status diverged, exit 1, a hint
 expect 1 "$NNRUN" -q "$tmp/tiny.yaml" train.lr=1e300 -o "$tmp/diverged.h5"
 expect_in "$tmp/err" "smaller learning rate"
 "$H5DUMP" -a /status "$tmp/diverged.h5" | grep -q '"diverged"' && pass || fail "status is not diverged"
+
+# ---- a diverged file keeps the last finite epoch and says which diverged
+# (issue 10, item 11): lambda 4.7 at lr 2 makes the weight decay alone grow
+# the weights 9.4-fold a step; the L2 term overflows in epoch 21.
+expect 1 "$NNRUN" -q "$tmp/tiny.yaml" train.lambda=4.7 train.epochs=30 -o "$tmp/div21.h5"
+expect_in "$tmp/err" "diverged in epoch 21: the weight decay alone is unstable"
+expect_in "$tmp/err" "(the file keeps the parameters of epoch 20)"
+"$H5DUMP" -a /diverged_epoch "$tmp/div21.h5" | grep -q '(0): 21$' && pass || fail "diverged_epoch is not 21"
+"$H5DUMP" -a /diverged_cause "$tmp/div21.h5" | grep -q 'weight decay alone is unstable' && pass ||
+  fail "diverged_cause does not say what blew up"
+[ "$(h5value "$tmp/div21.h5" /metrics/epoch | awk -F, '{print NF}')" -eq 20 ] && pass ||
+  fail "a diverged file should hold the 20 finite epochs"
+expect 0 "$NNRUN" -q "$tmp/tiny.yaml" train.lambda=4.7 train.epochs=20 -o "$tmp/e20.h5"
+for obj in /model /metrics/train_loss /optimizer; do
+  "$H5DIFF" "$tmp/e20.h5" "$tmp/div21.h5" $obj >/dev/null && pass ||
+    fail "$obj of the diverged file is not that of epoch 20"
+done
+"$H5DUMP" -d /model "$tmp/div21.h5" | grep -qiE 'nan|inf' && fail "the diverged file kept non-finite parameters" || pass
+# nneval refuses it (exit 2, one line) unless --diverged
+expect 2 "$NNEVAL" "$tmp/div21.h5"
+expect_in "$tmp/err" "nneval: $tmp/div21.h5: the run diverged in epoch 21: "
+expect_in "$tmp/err" "its file keeps the parameters of epoch 20: use --diverged to evaluate them anyway"
+[ "$(wc -l <"$tmp/err")" -eq 1 ] && pass || fail "nneval's diverged message is not one line"
+"$H5DUMP" -g /test "$tmp/div21.h5" >/dev/null 2>&1 && fail "nneval stored /test in a diverged file" || pass
+expect 0 "$NNEVAL" --diverged "$tmp/div21.h5"
+expect_re "$tmp/out" "test loss [0-9]+[.][0-9]+ accuracy 0[.][0-9]+"
+expect 0 "$NNEVAL" --help && expect_in "$tmp/out" "--diverged"
+# a diverged file of an older nnrun (no diverged_epoch): its parameters are
+# those that blew up, and nneval says so
+cp "$tmp/e20.h5" "$tmp/olddiv.h5"
+expect 0 "$top_builddir/tests/resedit" "$tmp/olddiv.h5" status=diverged notest
+expect 2 "$NNEVAL" "$tmp/olddiv.h5"
+expect_err "nneval: $tmp/olddiv.h5: the run diverged in epoch 21, and its file (from an older nnrun) holds the parameters that blew up: use --diverged to evaluate them anyway"
+
+# ---- what blew up and the key to lower (issue 10, item 18): the weight
+# decay alone unstable names train.lambda first; a loss that blows up with
+# a stable decay asks for a smaller learning rate only
+expect 1 "$NNRUN" -q "$tmp/tiny.yaml" train.lambda=1e10 -o "$tmp/div-lambda.h5"
+expect_in "$tmp/err" ": the weight decay alone is unstable (train.lambda x train.lr = 2e+10, above 1 for sgd): the weights, the L2 term and the train loss ("
+expect_in "$tmp/err" ") blew up; lower train.lambda below 0.5, or use a smaller learning rate than train.lr=2 (below 1e-10)"
+expect 1 "$NNRUN" -q "$tmp/tiny.yaml" train.lambda=1e10 train.optimizer=momentum train.lr=0.1 -o "$tmp/div-mom.h5"
+expect_in "$tmp/err" "above 1.9 for sgd with momentum 0.9): the weights, the L2 term"
+expect 1 "$NNRUN" -q "$tmp/tiny.yaml" train.lr=1e300 train.lambda=1e-305 -o "$tmp/div-w.h5"
+expect_in "$tmp/err" "diverged in epoch 1: the weights grew without bound (|W|^2 is not finite; the train loss is "
+expect_in "$tmp/err" "); try a smaller learning rate than train.lr=1e+300 (the file keeps the initial parameters)"
+expect 1 "$NNRUN" -q "$tmp/tiny.yaml" train.lr=1e300 train.lambda=0 model.activation=relu -o "$tmp/div-lr.h5"
+expect_in "$tmp/err" "diverged in epoch 1: the train loss (nan) is not finite; try a smaller learning rate than train.lr=1e+300 (the file keeps the initial parameters)"
 
 finish

@@ -180,6 +180,20 @@ expect 0 "$NNCOMPARE" div.h5 zero.h5
 expect_re "$tmp/out" "^div +4 +1e\+300 +(- +){8} *[0-9.]+  diverged$"
 expect_re "$tmp/out" "^zero +0 +2 +(- +){6}[0-9.]+ [0-9.]+ +[0-9.]+  complete$"
 
+# ---- no dev split (issue 10, item 13): '-' for the dev metrics and the best
+# dev epoch, never 0 at epoch 1; empty CSV fields; a group of two seeds too
+expect 0 "$NNRUN" -q "$tmp/tiny.yaml" -o nodev.h5 name=nodev data.dev_size=0
+expect 0 "$NNRUN" -q "$tmp/tiny.yaml" -o nodev4.h5 name=nodev data.dev_size=0 seed=4
+expect 0 "$NNCOMPARE" --no-group nodev.h5
+expect_re "$tmp/out" "^nodev +[0-9.]+ [0-9.]+ +(- +){4}[0-9.]+ [0-9.]+ +[0-9.]+  complete$"
+expect 0 "$NNCOMPARE" nodev.h5 nodev4.h5
+expect_re "$tmp/out" "^nodev +2 .* [0-9.]+ ± [0-9.]+ +(- +){4}[0-9.]+ ± [0-9.]+ "
+expect 0 "$NNCOMPARE" -f csv nodev.h5
+csv_table "$tmp/out" >"$tmp/nodev.tsv" && pass || fail "CSV without a dev split does not parse"
+for col in dev_loss dev_accuracy best_dev_accuracy best_dev_epoch; do
+  [ -z "$(csv_field "$tmp/nodev.tsv" 1 $col)" ] && pass || fail "CSV $col without a dev split: '$(csv_field "$tmp/nodev.tsv" 1 $col)'"
+done
+
 # ---- long names are cut in the middle in text, kept whole in CSV
 long=a_run_with_a_name_much_longer_than_a_column_should_be
 expect 0 "$NNRUN" -q "$tmp/tiny.yaml" -o long.h5 name=$long

@@ -141,6 +141,17 @@ png_ok "$tmp/plots/compare-loss.png" 640 480 $BLUE $RED
 expect 0 "$NNPLOT" -q -o "$tmp/plots" tiny.h5 fast.h5
 [ ! -s "$tmp/out" ] && pass || fail "-q printed: $(cat "$tmp/out")"
 
+# ---- no dev split (issue 10, item 13): no dev curve, no dev legend entry,
+# NaN in its data columns (0 stretched the axes)
+expect 0 "$NNRUN" -q "$tmp/tiny.yaml" -o nodev.h5 name=nodev data.dev_size=0
+expect 0 "$NNPLOT" -o "$tmp/nodev" --keep-script nodev.h5 tiny.h5
+gp=$tmp/nodev/compare.gp
+grep -q "title 'nodev dev'" "$gp" && fail "nnplot drew a dev curve for a run without a dev split" || pass
+[ "$(grep -c "title 'tiny dev'" "$gp")" -eq 2 ] && pass || fail "the run with a dev split lost its dev curves"
+awk '/^[$]group1 << EOD/ { on = 1; next } /^EOD/ { on = 0 } on && !/^#/ && ($6 != "NaN" || $12 != "NaN") { bad = 1 }
+     END { exit bad }' "$gp" && pass || fail "the dev columns of a run without a dev split are not NaN"
+for m in loss accuracy; do png_ok "$tmp/nodev/compare-$m.png" 800 600 $BLUE $RED; done
+
 # ---- --metric, --log, --name
 expect 0 "$NNPLOT" -o "$tmp/one" --metric loss --log --name lossonly --keep-script fast.h5
 [ "$(ls "$tmp/one" | tr '\n' ' ')" = "lossonly-loss.png lossonly-loss.svg lossonly.gp " ] && pass ||

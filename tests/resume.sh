@@ -71,6 +71,65 @@ for sig in INT TERM; do
   same_run "$tmp/reference.h5" "$f"
 done
 
+# ---- a resumed file never carries a stale /test (issue 10, item 12): nneval
+# stores /test in an interrupted file; the run resumed and stopped again
+# after more epochs must not keep that /test beside its newer model
+epochs_of() { h5value "$1" /metrics/epoch | awk -F, '{print NF}'; }
+f=$tmp/stale.h5
+"$NNRUN" -q "$tmp/spec.yaml" -o "$f" 2>/dev/null &
+pid=$!
+while [ ! -s "$f" ]; do sleep 0.02; done
+sleep 0.2
+kill -INT "$pid"; set +e; wait "$pid"; set -e
+e1=$(epochs_of "$f")
+expect 0 "$NNEVAL" -q "$f"
+"$H5DUMP" -g /test "$f" >/dev/null 2>&1 && pass || fail "nneval stored no /test in the interrupted file"
+"$NNRUN" -q "$tmp/spec.yaml" -o "$f" 2>/dev/null &
+pid=$!
+while [ "$(epochs_of "$f")" -le "$e1" ] && kill -0 "$pid" 2>/dev/null; do sleep 0.01; done
+kill -INT "$pid" 2>/dev/null || true; set +e; wait "$pid"; set -e
+if [ "$(h5status "$f")" = interrupted ] && [ "$(epochs_of "$f")" -gt "$e1" ]; then
+  "$H5DUMP" -g /test "$f" >/dev/null 2>&1 && fail "the resumed file (epoch $(epochs_of "$f"), /test of epoch $e1) kept the stale /test" || pass
+else
+  echo "the resumed run ended ($(h5status "$f")) before it could be stopped: /test is its own"
+fi
+expect 0 run "$f" && same_run "$tmp/reference.h5" "$f"
+
+# ---- a SIGTERM ends nnrun within seconds even when a library call never
+# returns (issue 10, item 8: OpenBLAS threads retrying a buffer forever):
+# cblas_dgemm replaced by one that never returns stalls the first batch; the
+# watchdog armed by the signal ends the run after NNRUN_STOP_GRACE seconds,
+# and a second signal at once.  The file keeps the last completed epoch.
+if [ -z "${SAN_CFLAGS:-}" ] && printf '#include <unistd.h>\nvoid cblas_dgemm(void);\nvoid cblas_dgemm(void) { for (;;) pause(); }\n' >"$tmp/stall.c" &&
+   ${CC:-cc} -shared -fPIC -o "$tmp/stall.so" "$tmp/stall.c" 2>/dev/null; then
+  for second in no yes; do
+    f=$tmp/stall-$second.h5
+    LD_PRELOAD=$tmp/stall.so NNRUN_STOP_GRACE=3 "$NNRUN" -q "$tmp/spec.yaml" -o "$f" 2>"$tmp/err" &
+    pid=$!
+    (sleep 30; kill -KILL "$pid" 2>/dev/null) &  # what timeout(1) would do, without its own TERMs
+    guard=$!
+    while [ ! -s "$f" ]; do sleep 0.02; done
+    sleep 0.2
+    start=$(date +%s)
+    kill -TERM "$pid"
+    [ $second = yes ] && { sleep 0.2; kill -TERM "$pid"; }
+    set +e; wait "$pid"; code=$?; set -e
+    took=$(($(date +%s) - start))
+    kill "$guard" 2>/dev/null || :
+    [ "$code" -eq 1 ] && pass || fail "stalled run, second signal $second: exit $code, expected 1 (137: it had to be killed)"
+    if [ $second = no ]; then
+      expect_in "$tmp/err" "nnrun: the run did not stop within 3 s of the signal (a library call may be stuck); stopped at once; the results file holds the last completed epoch"
+      [ "$took" -ge 2 ] && [ "$took" -le 10 ] && pass || fail "the watchdog ended the stalled run after ${took}s, expected about 3"
+    else
+      expect_in "$tmp/err" "nnrun: stopped at once; the results file holds the last completed epoch"
+      [ "$took" -le 2 ] && pass || fail "a second SIGTERM ended the stalled run after ${took}s"
+    fi
+    expect 0 "$NNEVAL" --no-store --split dev "$f"
+  done
+else
+  echo "SKIP: the stalled-library SIGTERM check (sanitizer build or no C compiler)"
+fi
+
 # ---- a second SIGINT stops at once; the file is still a valid epoch
 f=$tmp/twice.h5
 "$NNRUN" -q "$tmp/spec.yaml" -o "$f" 2>"$tmp/err" &
