@@ -116,46 +116,69 @@ int cli_parse_long(const char *text, long lo, long hi, long *out) {
   return 0;
 }
 
-/* Under an address-space limit (ulimit -v), OpenBLAS's constructor must
- * start no threads: each maps a 128 MiB buffer as it starts and, when the
- * limit refuses it, retries forever (OpenBLAS 0.3.21,
- * OpenMathLib/OpenBLAS#5289); the process then hangs at its first threaded
- * product, or at exit joining the thread.  The programs start the threads a
- * run asks for through cli_set_threads(), once run_check_memory() found room.
+/* Under a limit on mapped memory (ulimit -v, or ulimit -d, which counts
+ * private maps since Linux 4.7), OpenBLAS's constructor must start no
+ * threads: each maps a 128 MiB buffer as it starts and, when the limit
+ * refuses it, retries forever (OpenBLAS 0.3.21, OpenMathLib/OpenBLAS#5289);
+ * the process then hangs at its first threaded product, or at exit joining
+ * the thread.  The programs start the threads a run asks for through
+ * cli_set_threads(), once run_check_memory() found room.
  *   So OpenBLAS must see OPENBLAS_NUM_THREADS=1 when its constructor runs.
  * The main program's .preinit_array runs before any library's constructor
  * (ELF), but setenv() there is lost: the C library's own initialization
- * resets environ to the kernel's array.  So cli_preinit() puts the setting
- * into one slot of that array (OPENBLAS_NUM_THREADS's own, else "_", else
- * the last), and cli_restore_env(), a constructor of the main program and so
- * run after every library's, puts the slot's entry back. */
-static char **env_slot;
-static char *env_saved;
-static char env_one[] = "OPENBLAS_NUM_THREADS=1";
+ * resets environ to the kernel's array.  So cli_preinit() changes that
+ * array: a user's own OPENBLAS_NUM_THREADS entry is pointed at ours (its own
+ * slot: no other variable is hidden from the libraries) and put back by
+ * cli_restore_env(), a constructor of the main program and so run after
+ * every library's.  Without such an entry the array has no room for one, so
+ * the program executes itself again (same pid, same arguments) with ours and
+ * a marker added, and cli_restore_env() removes both: the program, and every
+ * program it starts, sees the environment it was given. */
+static const char env_one[] = "OPENBLAS_NUM_THREADS=1";
+#define ENV_MARK "NNRUN_BLAS_PREINIT"
+static const char env_mark[] = ENV_MARK "=1";
+static char *env_saved; /* the user's OPENBLAS_NUM_THREADS entry, replaced */
+static int env_added;   /* this is the second start: ours and the marker added */
+
+static int memory_limited(void) {
+  struct rlimit rl;
+  return (getrlimit(RLIMIT_AS, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY) ||
+         (getrlimit(RLIMIT_DATA, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY);
+}
 
 static void cli_preinit(int argc, char **argv, char **envp) {
-  (void)argc, (void)argv;
-  struct rlimit rl;
-  if (!envp || !envp[0] || getrlimit(RLIMIT_AS, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY)
-    return;
-  size_t n = 0, k;
-  while (envp[n]) n++;
-  k = n - 1;
-  for (size_t i = 0; i < n; i++) {
-    if (strncmp(envp[i], "OPENBLAS_NUM_THREADS=", 21) == 0) {
-      k = i;
-      break;
-    }
-    if (strncmp(envp[i], "_=", 2) == 0) k = i;
+  if (!envp || !argv || !argv[0] || !memory_limited()) return;
+  size_t n = 0;
+  char **user = NULL;
+  for (; envp[n]; n++) {
+    if (strcmp(envp[n], env_mark) == 0) env_added = 1;
+    if (strncmp(envp[n], "OPENBLAS_NUM_THREADS=", 21) == 0 && !user) user = &envp[n];
   }
-  env_slot = &envp[k];
-  env_saved = envp[k];
-  envp[k] = env_one;
+  if (env_added) return;
+  if (user) {
+    env_saved = *user;
+    *user = (char *)env_one;
+    return;
+  }
+  char **env = malloc((n + 3) * sizeof *env);
+  if (!env) return;
+  memcpy(env, envp, n * sizeof *env);
+  env[n] = (char *)env_one;
+  env[n + 1] = (char *)env_mark;
+  env[n + 2] = NULL;
+  (void)argc;
+  execve("/proc/self/exe", argv, env); /* returns only when it failed */
+  free(env);
 }
 
 __attribute__((constructor)) static void cli_restore_env(void) {
-  if (env_slot) *env_slot = env_saved;
-  env_slot = NULL;
+  if (env_saved) { /* environ may have moved: setenv finds the entry anyway */
+    setenv("OPENBLAS_NUM_THREADS", env_saved + 21, 1);
+    env_saved = NULL;
+  } else if (env_added) {
+    unsetenv("OPENBLAS_NUM_THREADS");
+    unsetenv(ENV_MARK);
+  }
 }
 
 #ifdef __ELF__

@@ -440,14 +440,18 @@ void run_close(run *u) {
 
 /* The address space mapped now: the first field of /proc/self/statm, in
  * pages.  0 when unknown. */
-static size_t address_space_used(void) {
+/* What the process has mapped now, as the kernel counts it against
+ * RLIMIT_AS (field 1 of /proc/self/statm, the whole size) or RLIMIT_DATA
+ * (field 6, private writable maps and the stack): 0 when unknown. */
+static size_t mapped_now(int data) {
   FILE *f = fopen("/proc/self/statm", "r");
-  unsigned long pages = 0;
+  unsigned long v[6] = {0};
   if (!f) return 0;
-  if (fscanf(f, "%lu", &pages) != 1) pages = 0;
+  if (fscanf(f, "%lu %lu %lu %lu %lu %lu", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5]) != 6)
+    v[0] = v[5] = 0;
   fclose(f);
   const long page = sysconf(_SC_PAGESIZE);
-  return (size_t)pages * (size_t)(page > 0 ? page : 4096);
+  return (size_t)(data ? v[5] : v[0]) * (size_t)(page > 0 ? page : 4096);
 }
 
 /* What the BLAS library maps for threads threads: OpenBLAS maps a buffer
@@ -469,24 +473,34 @@ static size_t blas_bytes(long threads) {
 #define MIB(x) (((x) + ((size_t)1 << 20) - 1) >> 20)
 
 int run_check_memory(long threads, size_t more, nn_error *err) {
-  struct rlimit rl;
-  if (getrlimit(RLIMIT_AS, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY) return NN_OK;
-  const size_t limit = (size_t)rl.rlim_cur, used = address_space_used();
-  const size_t ours = more + more / 8 + RUN_MEMORY_MARGIN, blas = blas_bytes(threads);
-  const size_t need = used + ours + blas;
-  if (need <= limit) return NN_OK;
-  /* what is mapped grows a little with the room a limit leaves (the C
-   * library and HDF5 map more when they can): ask for whole 64 MiB */
-  const size_t ask = (MIB(need) + 63) / 64 * 64;
-  char fewer[96] = "";
-  if (threads > 1 && used + ours + blas_bytes(1) <= limit)
-    snprintf(fewer, sizeof fewer, ", or use 1 BLAS thread (--threads 1)");
-  return nn_error_set(err, NN_FAIL,
-                      "the address-space limit (ulimit -v %zu) is too small: this run needs "
-                      "about %zu MiB (%zu MiB mapped now, %zu MiB for its buffers, %zu MiB for "
-                      "%ld BLAS thread%s); raise it to ulimit -v %zu or more%s",
-                      limit >> 10, MIB(need), MIB(used), MIB(ours), MIB(blas), threads,
-                      threads == 1 ? "" : "s", ask << 10, fewer);
+  /* ulimit -v bounds the whole address space; ulimit -d the private
+   * writable maps (since Linux 4.7), where all of a run's buffers live */
+  static const struct {
+    int resource, data;
+    const char *what, *flag;
+  } limits[] = {{RLIMIT_AS, 0, "address-space", "-v"}, {RLIMIT_DATA, 1, "data-segment", "-d"}};
+  for (size_t i = 0; i < sizeof limits / sizeof limits[0]; i++) {
+    struct rlimit rl;
+    if (getrlimit(limits[i].resource, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY) continue;
+    const size_t limit = (size_t)rl.rlim_cur, used = mapped_now(limits[i].data);
+    const size_t ours = more + more / 8 + RUN_MEMORY_MARGIN, blas = blas_bytes(threads);
+    const size_t need = used + ours + blas;
+    if (need <= limit) continue;
+    /* what is mapped grows a little with the room a limit leaves (the C
+     * library and HDF5 map more when they can): ask for whole 64 MiB */
+    const size_t ask = (MIB(need) + 63) / 64 * 64;
+    char fewer[96] = "";
+    if (threads > 1 && used + ours + blas_bytes(1) <= limit)
+      snprintf(fewer, sizeof fewer, ", or use 1 BLAS thread (--threads 1)");
+    return nn_error_set(err, NN_FAIL,
+                        "the %s limit (ulimit %s %zu) is too small: this run needs "
+                        "about %zu MiB (%zu MiB mapped now, %zu MiB for its buffers, %zu MiB for "
+                        "%ld BLAS thread%s); raise it to ulimit %s %zu or more%s",
+                        limits[i].what, limits[i].flag, limit >> 10, MIB(need), MIB(used),
+                        MIB(ours), MIB(blas), threads, threads == 1 ? "" : "s", limits[i].flag,
+                        ask << 10, fewer);
+  }
+  return NN_OK;
 }
 
 /* ---------------------------------------------------------------- inspect */

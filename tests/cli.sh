@@ -181,6 +181,40 @@ if [ -z "${SAN_CFLAGS:-}" ] && "$NNRUN" --version | grep -q OpenBLAS; then
     kib=$(sed -n 's/.*raise it to ulimit -v \([0-9]*\) or more.*/\1/p' "$tmp/err")
     expect 0 limited "$kib" "$NNEVAL" -q -j $j -n "$tmp/nostore.h5" || echo "  nneval under ulimit -v $kib, -j $j" >&2
   done
+  # ulimit -d (RLIMIT_DATA counts private maps since Linux 4.7; Torque and
+  # systemd's LimitDATA set it) hung the same way, with no message
+  limited_d() { timeout -s KILL 60 sh -c 'ulimit -d "$1"; shift; exec "$@"' sh "$@"; }
+  for j in 1 2; do
+    expect 1 limited_d 102400 "$NNRUN" -q -j $j "$tmp/tiny.yaml" -o "$tmp/limited.h5"
+    expect_re "$tmp/err" "^nnrun: the data-segment limit [(]ulimit -d 102400[)] is too small: this run needs about [0-9]+ MiB"
+    kib=$(sed -n 's/.*raise it to ulimit -d \([0-9]*\) or more.*/\1/p' "$tmp/err")
+    expect 0 limited_d "$kib" "$NNRUN" -q -j $j "$tmp/tiny.yaml" -o "$tmp/limited.h5" || echo "  under ulimit -d $kib, -j $j" >&2
+    rm -f "$tmp/limited.h5"
+  done
+  expect 1 limited_d 102400 "$NNEVAL" -n "$tmp/nostore.h5"
+  expect_re "$tmp/err" "^nneval: the data-segment limit [(]ulimit -d 102400[)] is too small: "
+  # an empty environment has no room for the setting OpenBLAS must see as it
+  # loads: the program starts itself again with it (it hung at exit before)
+  expect 0 limited 204800 env -i "$top_builddir/src/nncompare" "$tmp/nostore.h5"
+  expect_in "$tmp/out" "complete"
+  expect 1 limited 204800 env -i "$NNRUN" -q "$tmp/tiny.yaml" -o "$tmp/limited.h5"
+  expect_re "$tmp/err" "^nnrun: the address-space limit [(]ulimit -v 204800[)] is too small: "
+  # no variable is hidden from the libraries as they load (OPENBLAS_VERBOSE
+  # was, as the last entry of an environment without '_'), and the programs
+  # nnplot starts see the environment it was given
+  expect 0 limited 1048576 env -i A=1 OPENBLAS_VERBOSE=2 "$NNRUN" --version
+  expect_in "$tmp/err" "Core: "
+  mkdir -p "$tmp/envgp"
+  printf '#!/bin/sh\nenv >"%s"\n' "$tmp/envgp/env" >"$tmp/envgp/gnuplot"
+  chmod +x "$tmp/envgp/gnuplot"
+  for user in "" OPENBLAS_NUM_THREADS=3; do
+    expect 1 limited 1048576 env -i PATH="$tmp/envgp:/usr/bin:/bin" MYVAR=x $user \
+      "$top_builddir/src/nnplot" -q -o "$tmp/envplots" "$tmp/nostore.h5"
+    want="MYVAR=x PATH=$tmp/envgp:/usr/bin:/bin PWD=$PWD $user"
+    got=$(grep -v '^$' "$tmp/envgp/env" | sort | tr '\n' ' ')
+    [ "$got" = "$(echo $want | tr ' ' '\n' | sort | tr '\n' ' ')" ] && pass ||
+      fail "under ulimit -v, gnuplot saw '$got', not '$want'"
+  done
 fi
 
 # ---- no dev split (issue 10, item 13): NaN dev metrics in the file, '-' on
