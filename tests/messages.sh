@@ -207,6 +207,29 @@ expect 2 "$NNRUN" -o "$big" tiny.yaml && plain "$tmp/err" 1 && expect_in "$tmp/e
 expect 2 "$NNRUN" -n tiny.yaml data.dir="$big" && plain "$tmp/err" 1 &&
   expect_re "$tmp/err" "^nnrun: command line 'data.dir=x+(\\.\\.\\.)?': data.dir: expected a path of at most 4095 bytes, got 5000 bytes$"
 
+# ---- file names: the results file's name with ".tmp~HOST~PID" (room for a
+# 7-digit pid) and ".lock" must fit in NAME_MAX (255): exit 2 up front, in the
+# dry run too (a 243-byte name passed the dry run, then the run failed with
+# exit 1 "File name too long"; nneval could not take its lock) (issue 10, item B)
+names_max=$((255 - 13 - $(uname -n | cut -c1-63 | wc -c) + 1))
+name_of() { printf '%*s' $(($1 - 3)) '' | tr ' ' a; printf '.h5'; }
+expect 0 "$NNRUN" -q -o "$(name_of $names_max)" tiny.yaml train.epochs=1 &&
+  [ -f "$(name_of $names_max)" ] && pass || fail "nnrun on a name of $names_max bytes"
+expect 0 "$NNEVAL" -q "$(name_of $names_max)"
+for n in $((names_max + 1)) 243 253; do
+  expect 2 "$NNRUN" -n -o "$(name_of $n)" tiny.yaml && plain "$tmp/err" 1 &&
+    expect_in "$tmp/err" "a file name of $n bytes is too long for a results file" &&
+    expect_in "$tmp/err" "must fit in 255 bytes (NAME_MAX): at most $names_max bytes"
+  expect 2 "$NNRUN" -q -o "$(name_of $n)" tiny.yaml && plain "$tmp/err" 1 &&
+    expect_in "$tmp/err" "(NAME_MAX): at most $names_max bytes"
+  [ ! -e "$(name_of $n)" ] && pass || fail "nnrun wrote a file of a name of $n bytes"
+done
+# nneval: a name that cannot have a lock can be read, not stored into
+cp one.h5 "$(name_of 251)"
+expect 2 "$NNEVAL" "$(name_of 251)" && plain "$tmp/err" 1 &&
+  expect_in "$tmp/err" "(NAME_MAX): at most $names_max bytes; evaluate it with --no-store"
+expect 0 "$NNEVAL" --no-store "$(name_of 251)" && expect_in "$tmp/out" "test loss"
+
 # ---- --dry-run reports what the run would do, refusals included: the same
 # exit status and message as the run itself (it said "would write" and exit 0)
 # dry_as_run CODE ARGS: nnrun -n ARGS and nnrun ARGS both exit CODE with the
