@@ -115,6 +115,13 @@ expect 2 "$NNRUN" -o ro.h5 tiny.yaml train.epochs=3 &&
 cmp -s ro.h5 ro.before && pass || fail "nnrun rewrote a read-only file"
 expect 0 "$NNRUN" --force -o ro.h5 tiny.yaml train.epochs=3 && [ "$(mode ro.h5)" = 444 ] &&
   [ "$(h5status ro.h5)" = complete ] && pass || fail "--force on a read-only file: $(mode ro.h5)"
+# only the permission bits are kept: never setuid, setgid or sticky (they
+# were copied: a 6755 file stayed 6755) (issue 10, item E)
+cp m.h5 sid.h5 && chmod 7755 sid.h5
+expect 0 "$NNEVAL" sid.h5 && [ "$(mode sid.h5)" = 755 ] && pass || fail "nneval's store of a 7755 file made $(mode sid.h5)"
+chmod 6755 sid.h5
+expect 0 "$NNRUN" --force -o sid.h5 tiny.yaml train.epochs=2 && [ "$(mode sid.h5)" = 755 ] && pass ||
+  fail "nnrun --force on a 6755 file made $(mode sid.h5)"
 # the owner and group stay when the writer may set them (root)
 if [ "$(id -u)" -eq 0 ] && id nobody >/dev/null 2>&1; then
   cp m.h5 own.h5 && chown nobody:"$(id -gn nobody)" own.h5 && chmod 640 own.h5
@@ -123,6 +130,12 @@ if [ "$(id -u)" -eq 0 ] && id nobody >/dev/null 2>&1; then
     pass || fail "nneval's store made $who 640 $(owner own.h5) $(mode own.h5)"
   expect 0 "$NNRUN" --force -o own.h5 tiny.yaml train.epochs=2 && [ "$(owner own.h5)" = "$who" ] &&
     pass || fail "nnrun --force made $who $(owner own.h5)"
+  chmod 6755 own.h5
+  expect 0 "$NNRUN" --force -o own.h5 tiny.yaml train.epochs=3 && [ "$(owner own.h5)" = "$who" ] &&
+    [ "$(mode own.h5)" = 755 ] && pass || fail "nnrun --force on $who 6755 made $(owner own.h5) $(mode own.h5)"
+  chmod 6755 own.h5
+  expect 0 "$NNEVAL" own.h5 && [ "$(owner own.h5)" = "$who" ] && [ "$(mode own.h5)" = 755 ] &&
+    pass || fail "nneval's store on $who 6755 made $(owner own.h5) $(mode own.h5)"
 else
   echo "not root: the owner checks are skipped" >&2
 fi
