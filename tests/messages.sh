@@ -27,6 +27,11 @@ one_line() {
 # ---- counted nouns: "1 epoch", "1 point" (they said "1 epochs", "1 points")
 expect 0 "$NNRUN" -o "$tmp/one.h5" tiny.yaml train.epochs=1
 expect_in "$tmp/out" ", 1 epoch, batch 25,"
+# "1 BLAS thread" (it said "1 BLAS threads") (issue 10, item F)
+expect 0 "$NNRUN" --force --threads 1 -o "$tmp/thr.h5" tiny.yaml train.epochs=1
+expect_in "$tmp/out" ", 1 BLAS thread -> $tmp/thr.h5"
+expect 0 "$NNRUN" --force --threads 2 -o "$tmp/thr.h5" tiny.yaml train.epochs=1
+expect_in "$tmp/out" ", 2 BLAS threads -> $tmp/thr.h5"
 printf 'spec: tiny.yaml\ngrid:\n  seed: [5]\noutput: {dir: %s}\n' "$tmp/sw1" >one.yaml
 expect 0 "$NNSWEEP" --list one.yaml && expect_in "$tmp/out" "1 point:"
 
@@ -66,7 +71,7 @@ plain() {
 }
 shown='n\x1b[2Jm\nx\ty\xff'
 expect 0 "$NNRUN" -o "$bad.h5" tiny.yaml train.epochs=2
-plain "$tmp/out" 4 && expect_in "$tmp/out" "BLAS threads -> $shown.h5" &&
+plain "$tmp/out" 4 && expect_in "$tmp/out" " -> $shown.h5" &&
   expect_in "$tmp/out" "wrote $shown.h5"
 expect 0 "$NNRUN" -o "$bad.h5" tiny.yaml train.epochs=2
 plain "$tmp/out" 1 && expect_in "$tmp/out" "up to date: $shown.h5 holds"
