@@ -224,6 +224,15 @@ big=$(printf '%5000s' '' | tr ' ' x)
 expect 2 "$NNRUN" -o "$big" tiny.yaml && plain "$tmp/err" 1 && expect_in "$tmp/err" "a path of 5000 bytes is too long"
 expect 2 "$NNRUN" -n tiny.yaml data.dir="$big" && plain "$tmp/err" 1 &&
   expect_re "$tmp/err" "^nnrun: command line 'data.dir=x+(\\.\\.\\.)?': data.dir: expected a path of at most 4095 bytes, got 5000 bytes$"
+# data.dir: the limit for the data file's name, which the message names (it
+# said "at most 4032 bytes" and took 4060) (issue 10, item G)
+d=$(deep 4078) && cp tiny/* "$d/"
+expect 0 "$NNRUN" -n tiny.yaml data.dir="$d" && expect_in "$tmp/err" "spec and data files are valid"
+d=$(deep 4079)
+expect 2 "$NNRUN" -n tiny.yaml data.dir="$d" && plain "$tmp/err" 1 &&
+  expect_re "$tmp/err" "^nnrun: long/d+/.*\.\.\.: a data folder of 4079 bytes is too long for its file images_train\.csv: the file's path must fit in 4096 bytes \(PATH_MAX, the end included\): at most 4078 bytes$"
+expect 2 "$NNRUN" -n tiny.yaml data.format=idx data.dir="$d" && plain "$tmp/err" 1 &&
+  expect_in "$tmp/err" ": a data folder of 4079 bytes is too long for its file train-images-idx3-ubyte: the file's path must fit in 4096 bytes (PATH_MAX, the end included): at most 4071 bytes"
 
 # ---- file names: the results file's name with ".tmp~HOST~PID" (room for a
 # 7-digit pid) and ".lock" must fit in NAME_MAX (255): exit 2 up front, in the
