@@ -409,9 +409,17 @@ static int join(char out[DATA_PATH_MAX], const char *dir, const char *name, cons
   size_t dl = strlen(dir);
   const char *sep = dl == 0 || dir[dl - 1] == '/' ? "" : "/";
   int k = snprintf(out, DATA_PATH_MAX, "%s%s%s%s", dir, sep, name, ext);
-  if (k < 0 || k >= DATA_PATH_MAX)
-    return nn_error_set(err, NN_BADINPUT, "%s: data directory path too long (at most %d bytes)",
-                        dir, DATA_PATH_MAX - 64);
+  if (k < 0 || k >= DATA_PATH_MAX) {
+    /* the true limit, for this file's name (it said "at most 4032 bytes",
+     * which held for no name) */
+    const size_t more = strlen(sep) + strlen(name) + strlen(ext);
+    return nn_error_set(err, NN_BADINPUT,
+                        "%.200s%s: a data folder of %zu bytes is too long for its file %s%s: "
+                        "the file's path must fit in %d bytes (PATH_MAX, the end included): at "
+                        "most %zu bytes",
+                        dir, dl > 200 ? "..." : "", dl, name, ext, DATA_PATH_MAX,
+                        (size_t)DATA_PATH_MAX - 1 - more);
+  }
   return NN_OK;
 }
 

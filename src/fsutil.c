@@ -90,13 +90,15 @@ int fs_write_new(const char *tmp, const void *buf, size_t len, const struct stat
   int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
   if (fd < 0) return -1;
   if (like) {
-    /* owner first: chown clears the set-id bits that fchmod then restores */
+    /* owner first, then the permission bits alone: a results file is never
+     * a program or a shared folder, so setuid, setgid and sticky bits are
+     * never copied (issue 10, item E) */
     if ((like->st_uid != geteuid() || like->st_gid != getegid()) &&
         fchown(fd, like->st_uid, like->st_gid) != 0 && like->st_gid != getegid()) {
       const int ignored = fchown(fd, (uid_t)-1, like->st_gid); /* may fail: we keep ours */
       (void)ignored;
     }
-    if (fchmod(fd, like->st_mode & 07777) != 0) {
+    if (fchmod(fd, like->st_mode & 0777) != 0) {
       int saved = errno;
       close(fd);
       errno = saved;

@@ -169,7 +169,10 @@ static void make_columns(table *t) {
 /* A number for reading: seconds and (averaged) epochs with one decimal,
  * single epochs whole, the rest with four. */
 static void rounded(enum summary_metric m, double x, int whole, char *buf, size_t n) {
-  if (m == SUMMARY_BEST_EPOCH && whole) snprintf(buf, n, "%.0f", x);
+  /* a diverged run's loss (1.9e78) in %.4f is 79 digits that a column cuts
+   * or that read as a smaller number: 4 significant digits and the exponent */
+  if (isfinite(x) && fabs(x) >= 1e6) snprintf(buf, n, "%.4g", x);
+  else if (m == SUMMARY_BEST_EPOCH && whole) snprintf(buf, n, "%.0f", x);
   else if (m == SUMMARY_SECONDS || m == SUMMARY_BEST_EPOCH) snprintf(buf, n, "%.1f", x);
   else snprintf(buf, n, "%.4f", x);
 }
@@ -194,7 +197,7 @@ static void metric_cell(const table *t, const summary_group *g, const column *c,
   }
   rounded(m, v, g->n == 1, main, n);
   if (fmt != FMT_TEXT || c->part != PART_VALUE || st->n < 2) return;
-  char a[32], b[32];
+  char a[64], b[64];
   if (t->opt->ci) {
     rounded(m, st->mean - st->half, 0, a, sizeof a);
     rounded(m, st->mean + st->half, 0, b, sizeof b);

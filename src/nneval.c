@@ -113,7 +113,14 @@ static int eval_file(const char *file, const options *opt, data_cache *cache, nn
     store = 0;
     read_only = 1;
   }
-  if (store && (rc = run_check_path(file, err))) goto done;
+  if (store && (rc = run_check_path(file, err))) {
+    /* a name too long for a lock or a temporary file: /test cannot be stored,
+     * but the file can be read (issue 10, item B) */
+    char why[NN_ERROR_MAX - 64];
+    snprintf(why, sizeof why, "%.*s", (int)sizeof why - 1, err->msg);
+    nn_error_set(err, rc, "%s; evaluate it with --no-store", why);
+    goto done;
+  }
   if (store && lstat(file, &st) == 0) {
     /* /test is stored by replacing the file: never a link (the link would
      * become a copy, and the file it names would go unlocked) */

@@ -51,6 +51,7 @@ static void usage(FILE *f) {
           "  -o, --output DIR     write into DIR, created when missing (default: the\n"
           "                       folder of the first results file)\n"
           "  -n, --name PREFIX    the file name prefix instead of the run name/'compare'\n"
+          "                       (at most 199 bytes, no '/' or control character)\n"
           "  -m, --metric WHICH   loss, accuracy or both (default both)\n"
           "  -b, --band BAND      the band around a group's mean: sd (default: +-1\n"
           "                       sample standard deviation), ci (95%% Student-t interval\n"
@@ -113,10 +114,15 @@ static int parse_size(const char *text, long *w, long *h) {
 }
 
 /* A prefix is used as a file name: not empty, no '/', not starting with '.'
- * or '-'. */
+ * or '-' (its length and control characters are checked apart, with their
+ * own messages). */
 static int plain_prefix(const char *s) {
-  return s[0] && s[0] != '.' && s[0] != '-' && !strchr(s, '/') && strlen(s) < 200;
+  return s[0] && s[0] != '.' && s[0] != '-' && !strchr(s, '/');
 }
+
+/* Bytes of a --name prefix, the end excluded: with "-accuracy.svg" well inside
+ * a file name (NAME_MAX). */
+#define PREFIX_MAX 199
 
 /* ------------------------------------------------------------- the script */
 
@@ -559,6 +565,17 @@ static int plot_curves(const curves *cv, const options *opt, nn_error *err) {
   if (has_control(opt->dir))
     return nn_error_set(err, NN_BADINPUT, "output folder '%s': a control character in the "
                         "name; choose another with -o", opt->dir);
+  /* the longest path drawn into: [./]FOLDER/.nnplot-XXXXXX/PREFIX-accuracy.svg
+   * (gnuplot got it cut, and said only "set output '...'") */
+  const size_t more = (opt->dir[0] == '|' || opt->dir[0] == '~' ? 2 : 0) +
+                      strlen("/.nnplot-XXXXXX/") + strlen(prefix) + strlen("-accuracy.svg");
+  if (strlen(opt->dir) + more >= PLOT_PATH_MAX)
+    return nn_error_set(err, NN_BADINPUT,
+                        "-o %.200s%s: a folder of %zu bytes is too long: with the plots' names "
+                        "(/.nnplot-XXXXXX/%s-accuracy.svg, %zu bytes more) a path must fit in "
+                        "%d bytes (PATH_MAX, the end included): at most %zu bytes",
+                        opt->dir, strlen(opt->dir) > 200 ? "..." : "", strlen(opt->dir), prefix,
+                        more, PLOT_PATH_MAX, PLOT_PATH_MAX - 1 - more);
   if (find_gnuplot(gnuplot, sizeof gnuplot))
     return nn_error_set(err, NN_FAIL, "gnuplot not found; install it with: apt-get install %s",
                         GNUPLOT_PACKAGE);
@@ -718,6 +735,16 @@ static int parse_options(int argc, char **argv, options *opt, summary *s) {
       opt->dir = optarg;
       break;
     case 'n':
+      if (strlen(optarg) > PREFIX_MAX) {
+        cli_printf(stderr, "%s: --name: a prefix of %zu bytes is too long: at most %d bytes\n",
+                   prog, strlen(optarg), PREFIX_MAX);
+        return NN_BADINPUT;
+      }
+      if (has_control(optarg)) {
+        cli_printf(stderr, "%s: --name: a control character in '%s'; choose a prefix without "
+                   "one\n", prog, optarg);
+        return NN_BADINPUT;
+      }
       if (!plain_prefix(optarg)) {
         cli_printf(stderr, "%s: --name: expected a plain file name prefix (no '/', not starting "
                    "with '.' or '-'), got '%s'\n", prog, optarg);

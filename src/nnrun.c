@@ -309,18 +309,19 @@ int main(int argc, char **argv) {
                          r->spec.train.epochs);
       const long asked = sp.train.threads > 0 ? sp.train.threads : cores;
       if (asked != threads)
-        cli_printf(stdout, "%s: on the run's own %ld BLAS threads (not %ld), so that it ends "
-                           "bit-identical to a run never stopped\n", name, threads, asked);
+        cli_printf(stdout, "%s: on the run's own %ld BLAS thread%s (not %ld), so that it ends "
+                           "bit-identical to a run never stopped\n", name, threads,
+                           text_s((unsigned long long)threads), asked);
     }
     char shape[256];
     mlp_shape_text(&r->model, shape, sizeof shape);
     cli_printf(stdout, "%s: %zu train / %zu dev / %zu test images, %s %s, %s, %ld epoch%s, batch %ld, "
-                       "lr %g, lambda %g, %ld BLAS threads -> %s\n",
+                       "lr %g, lambda %g, %ld BLAS thread%s -> %s\n",
                        name, r->train_size, r->dev_size, r->test_size, shape,
                        r->model.nlayers > 1 ? mlp_activations[r->model.act].name : "softmax",
                        optim_name(r->optimizer.kind), r->spec.train.epochs,
                        text_s((unsigned long long)r->spec.train.epochs), r->spec.train.batch, r->spec.train.lr, r->spec.train.lambda,
-                       threads, path);
+                       threads, text_s((unsigned long long)threads), path);
     fflush(stdout);
   }
   install_signals();

@@ -88,6 +88,18 @@ static void install_signals(void) {
   sigaction(SIGINT, &sa, NULL);
   sigaction(SIGTERM, &sa, NULL);
   sigaction(SIGHUP, &sa, NULL);
+  /* a closed output (nnsweep ... | head -1) must not kill the sweep half done
+   * and without a word: as nnrun, writes to it fail with EPIPE and the sweep
+   * goes on quietly; the children get SIGPIPE back (see child_defaults) */
+  signal(SIGPIPE, SIG_IGN);
+}
+
+/* In a child before exec: the signals as a program expects them. */
+static void child_defaults(void) {
+  signal(SIGINT, SIG_DFL);
+  signal(SIGTERM, SIG_DFL);
+  signal(SIGHUP, SIG_DFL);
+  signal(SIGPIPE, SIG_DFL);
 }
 
 static double now(void) {
@@ -242,9 +254,7 @@ static pid_t start_point(const sweeper *s, size_t i, int attempt, nn_error *err)
     setpgid(0, 0);
     prctl(PR_SET_PDEATHSIG, SIGTERM);
     if (getppid() != parent) _exit(1);
-    signal(SIGINT, SIG_DFL);
-    signal(SIGTERM, SIG_DFL);
-    signal(SIGHUP, SIG_DFL);
+    child_defaults();
     int in = open("/dev/null", O_RDONLY);
     if (in >= 0) dup2(in, STDIN_FILENO);
     dup2(fd, STDOUT_FILENO);
@@ -618,6 +628,7 @@ static int run_task(const sweeper *s, long task) {
     snprintf(id, sizeof id, "%s_%s", job, getenv("SLURM_ARRAY_TASK_ID"));
     pid_t pid = fork();
     if (pid == 0) {
+      child_defaults();
       execlp("scontrol", "scontrol", "requeue", id, (char *)NULL);
       _exit(127);
     }
@@ -845,6 +856,7 @@ static int submit_slurm(const sweeper *s) {
   if (pid == 0) {
     close(pipefd[0]);
     dup2(pipefd[1], STDOUT_FILENO);
+    child_defaults();
     execvp("sbatch", argv);
     cli_printf(stderr, "%s: cannot run sbatch: %s; Slurm's client is in Debian's slurm-client\n",
                prog, strerror(errno));
@@ -1035,7 +1047,8 @@ int main(int argc, char **argv) {
 done:
   sweep_free(&s.sw);
   free(command);
-  if (fflush(stdout) != 0 && rc == NN_OK) {
+  /* a reader that went away (EPIPE) is no failure of the sweep */
+  if (fflush(stdout) != 0 && errno != EPIPE && rc == NN_OK) {
     cli_printf(stderr, "%s: error writing to standard output\n", prog);
     rc = NN_FAIL;
   }

@@ -18,6 +18,10 @@
 #include "fsutil.h"
 #include "run.h"
 
+#ifndef NAME_MAX
+#define NAME_MAX 255
+#endif
+
 #ifdef HAVE_OPENBLAS_GET_CONFIG
 char *openblas_get_config(void);
 #endif
@@ -249,18 +253,40 @@ static int examine(run *u, int force, nn_error *err) {
   return rc;
 }
 
+/* Bytes that the names next to a results file add to its name: the
+ * temporary file's ".tmp~HOST~PID" with the host's real name and room for the
+ * widest pid (7 digits: Linux's pid_max is at most 4194304), so that a dry run
+ * and the real run, with other pids, agree; at least ".lock"'s. */
+static size_t name_suffix(void) {
+  char tmp[FS_PATH_MAX];
+  if (results_temp_name("", tmp, sizeof tmp) != 0) return 0;
+  const size_t len = strlen(tmp);
+  const size_t pid = (size_t)snprintf(NULL, 0, "%ld", (long)getpid());
+  const size_t more = len - pid + (pid > 7 ? pid : 7);
+  return more > sizeof ".lock" - 1 ? more : sizeof ".lock" - 1;
+}
+
 int run_check_path(const char *path, nn_error *err) {
   char tmp[FS_PATH_MAX];
   const size_t len = strlen(path);
-  if (results_temp_name(path, tmp, sizeof tmp) == 0 && len + sizeof ".lock" <= FS_PATH_MAX)
-    return NN_OK;
-  const size_t more = results_temp_name("", tmp, sizeof tmp) == 0 ? strlen(tmp) : 0;
-  return nn_error_set(err, NN_BADINPUT,
-                      "%.*s%s: a path of %zu bytes is too long for a results file: with its "
-                      "temporary file's suffix (%zu bytes more) it must fit in %d bytes "
-                      "(PATH_MAX, the end included)",
-                      len > 200 ? 200 : (int)len, path, len > 200 ? "..." : "", len, more,
-                      FS_PATH_MAX);
+  if (results_temp_name(path, tmp, sizeof tmp) != 0 || len + sizeof ".lock" > FS_PATH_MAX) {
+    const size_t more = results_temp_name("", tmp, sizeof tmp) == 0 ? strlen(tmp) : 0;
+    return nn_error_set(err, NN_BADINPUT,
+                        "%.*s%s: a path of %zu bytes is too long for a results file: with its "
+                        "temporary file's suffix (%zu bytes more) it must fit in %d bytes "
+                        "(PATH_MAX, the end included)",
+                        len > 200 ? 200 : (int)len, path, len > 200 ? "..." : "", len, more,
+                        FS_PATH_MAX);
+  }
+  const size_t name = strlen(fs_basename(path)), suffix = name_suffix();
+  if (name + suffix > NAME_MAX)
+    return nn_error_set(err, NN_BADINPUT,
+                        "%.*s%s: a file name of %zu bytes is too long for a results file: with "
+                        "its temporary file's suffix .tmp~HOST~PID (%zu bytes on this host) or "
+                        ".lock it must fit in %d bytes (NAME_MAX): at most %zu bytes",
+                        len > 200 ? 200 : (int)len, path, len > 200 ? "..." : "", name, suffix,
+                        NAME_MAX, NAME_MAX > suffix ? NAME_MAX - suffix : 0);
+  return NN_OK;
 }
 
 int run_open(run *u, const spec *s, const char *path, int flags, const char *program,

@@ -73,7 +73,8 @@ enum {
 };
 
 /* Whether path can be a results file's: it, its lock's name and its
- * temporary file's name (PATH.tmp~HOST~PID) fit in PATH_MAX.  NN_BADINPUT
+ * temporary file's name (PATH.tmp~HOST~PID) fit in PATH_MAX, and their file
+ * names in NAME_MAX (with room for any pid, so a dry run agrees).  NN_BADINPUT
  * with a message that names it (cut to its start when long) and the limit. */
 int run_check_path(const char *path, nn_error *err);
 

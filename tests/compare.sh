@@ -201,4 +201,19 @@ expect 0 "$NNCOMPARE" base.h5 long.h5
 expect_re "$tmp/out" "^a_run_with_a[.][.][.]umn_should_be  0[.]2288 "
 expect 0 "$NNCOMPARE" -f csv base.h5 long.h5 && expect_in "$tmp/out" "$long,long.h5,"
 
+# ---- huge values (a loss of 1e44) read right: 4 significant digits
+# and the exponent in text and markdown, full precision in CSV (issue 10, item A)
+mkdir big
+expect 0 "$NNRUN" -q "$tmp/tiny.yaml" -o big/s1.h5 name=big train.lr=1e5 train.epochs=3 seed=1
+expect 0 "$NNRUN" -q "$tmp/tiny.yaml" -o big/s2.h5 name=big train.lr=1e5 train.epochs=3 seed=2
+expect 0 "$NNCOMPARE" big
+expect_re "$tmp/out" "^big +2 +[0-9][.][0-9]+e[+][0-9]+ ± [0-9][.][0-9]+e[+][0-9]+ "
+! grep -q '[0-9]\{12\}' "$tmp/out" && pass || fail "nncompare shows a huge value in all its digits: $(cat "$tmp/out")"
+expect 0 "$NNCOMPARE" --ci big
+expect_re "$tmp/out" "^big +2 +[0-9][.][0-9]+e[+][0-9]+ \\[-?[0-9][.][0-9]+e[+][0-9]+, [0-9][.][0-9]+e[+][0-9]+\\] "
+expect 0 "$NNCOMPARE" -f markdown big
+expect_re "$tmp/out" "^[|] big [|] 2 [|] [0-9][.][0-9]+e[+][0-9]+ [|] [0-9][.][0-9]+e[+][0-9]+ [|]"
+expect 0 "$NNCOMPARE" -f csv big
+expect_re "$tmp/out" "^big,2,[0-9][.][0-9]{8,}e[+][0-9]+,[0-9][.][0-9]{8,}e[+][0-9]+,"
+
 finish

@@ -145,7 +145,7 @@ while [ ! -s th/slow.h5 ]; do sleep 0.05; done
 sleep 0.3
 kill -KILL "$pid"; wait "$pid" 2>/dev/null || :
 expect 0 timeout 300 "$NNRUN" --threads 2 slow.yaml &&
-  expect_in "$tmp/out" "on the run's own 1 BLAS threads (not 2)"
+  expect_in "$tmp/out" "on the run's own 1 BLAS thread (not 2)"
 [ "$("$H5DUMP" -a /threads th/slow.h5 | sed -n 's/.*(0): *//p')" = 1 ] && pass ||
   fail "the resumed run did not keep 1 thread"
 

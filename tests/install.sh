@@ -230,6 +230,25 @@ else
   fail "make install DESTDIR=$tmp/root failed"
 fi
 
+# ---- any bindir reaches the experiments' bin= line as it is: sed's & and |,
+# a backslash, a space; a backquoted command is text, never run at install
+# time (the value was pasted into sed's script and a double-quoted shell
+# word: a broken bin= line, and the command ran) (issue 10, item H).  A
+# single quote is not supported, as by automake's own install rules.
+for b in '/opt/R&D/bin' '/opt/a|b\c/bin' '/opt/sp ace/bin' "/opt/\`touch $tmp/PWNED\`/bin"; do
+  rm -rf "$tmp/odd"
+  if mk install-data-local DESTDIR="$tmp/odd" prefix=/opt/nnrun "bindir=$b" >"$tmp/install.log" 2>&1; then
+    line=$(grep '^bin=' "$tmp/odd/opt/nnrun/share/nnrun/experiments/lambda")
+    got=$(eval "$line"; printf '%s' "$bin")
+    [ "$got" = "$b" ] && pass || fail "bindir=$b installed as: $line"
+  else
+    sed 's/^/  | /' "$tmp/install.log" >&2
+    fail "make install-data-local bindir=$b failed"
+  fi
+done
+[ ! -e "$tmp/PWNED" ] && pass || fail "a backquoted command in bindir ran at install time"
+rm -rf "$tmp/odd"
+
 # ---- uninstall leaves nothing
 cd "$tmp"
 mk uninstall prefix="$inst" >"$tmp/uninstall.log" 2>&1 && pass || fail "make uninstall failed"

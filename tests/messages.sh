@@ -27,6 +27,11 @@ one_line() {
 # ---- counted nouns: "1 epoch", "1 point" (they said "1 epochs", "1 points")
 expect 0 "$NNRUN" -o "$tmp/one.h5" tiny.yaml train.epochs=1
 expect_in "$tmp/out" ", 1 epoch, batch 25,"
+# "1 BLAS thread" (it said "1 BLAS threads") (issue 10, item F)
+expect 0 "$NNRUN" --force --threads 1 -o "$tmp/thr.h5" tiny.yaml train.epochs=1
+expect_in "$tmp/out" ", 1 BLAS thread -> $tmp/thr.h5"
+expect 0 "$NNRUN" --force --threads 2 -o "$tmp/thr.h5" tiny.yaml train.epochs=1
+expect_in "$tmp/out" ", 2 BLAS threads -> $tmp/thr.h5"
 printf 'spec: tiny.yaml\ngrid:\n  seed: [5]\noutput: {dir: %s}\n' "$tmp/sw1" >one.yaml
 expect 0 "$NNSWEEP" --list one.yaml && expect_in "$tmp/out" "1 point:"
 
@@ -66,7 +71,7 @@ plain() {
 }
 shown='n\x1b[2Jm\nx\ty\xff'
 expect 0 "$NNRUN" -o "$bad.h5" tiny.yaml train.epochs=2
-plain "$tmp/out" 4 && expect_in "$tmp/out" "BLAS threads -> $shown.h5" &&
+plain "$tmp/out" 4 && expect_in "$tmp/out" " -> $shown.h5" &&
   expect_in "$tmp/out" "wrote $shown.h5"
 expect 0 "$NNRUN" -o "$bad.h5" tiny.yaml train.epochs=2
 plain "$tmp/out" 1 && expect_in "$tmp/out" "up to date: $shown.h5 holds"
@@ -115,6 +120,13 @@ expect 2 "$NNRUN" -o ro.h5 tiny.yaml train.epochs=3 &&
 cmp -s ro.h5 ro.before && pass || fail "nnrun rewrote a read-only file"
 expect 0 "$NNRUN" --force -o ro.h5 tiny.yaml train.epochs=3 && [ "$(mode ro.h5)" = 444 ] &&
   [ "$(h5status ro.h5)" = complete ] && pass || fail "--force on a read-only file: $(mode ro.h5)"
+# only the permission bits are kept: never setuid, setgid or sticky (they
+# were copied: a 6755 file stayed 6755) (issue 10, item E)
+cp m.h5 sid.h5 && chmod 7755 sid.h5
+expect 0 "$NNEVAL" sid.h5 && [ "$(mode sid.h5)" = 755 ] && pass || fail "nneval's store of a 7755 file made $(mode sid.h5)"
+chmod 6755 sid.h5
+expect 0 "$NNRUN" --force -o sid.h5 tiny.yaml train.epochs=2 && [ "$(mode sid.h5)" = 755 ] && pass ||
+  fail "nnrun --force on a 6755 file made $(mode sid.h5)"
 # the owner and group stay when the writer may set them (root)
 if [ "$(id -u)" -eq 0 ] && id nobody >/dev/null 2>&1; then
   cp m.h5 own.h5 && chown nobody:"$(id -gn nobody)" own.h5 && chmod 640 own.h5
@@ -123,6 +135,12 @@ if [ "$(id -u)" -eq 0 ] && id nobody >/dev/null 2>&1; then
     pass || fail "nneval's store made $who 640 $(owner own.h5) $(mode own.h5)"
   expect 0 "$NNRUN" --force -o own.h5 tiny.yaml train.epochs=2 && [ "$(owner own.h5)" = "$who" ] &&
     pass || fail "nnrun --force made $who $(owner own.h5)"
+  chmod 6755 own.h5
+  expect 0 "$NNRUN" --force -o own.h5 tiny.yaml train.epochs=3 && [ "$(owner own.h5)" = "$who" ] &&
+    [ "$(mode own.h5)" = 755 ] && pass || fail "nnrun --force on $who 6755 made $(owner own.h5) $(mode own.h5)"
+  chmod 6755 own.h5
+  expect 0 "$NNEVAL" own.h5 && [ "$(owner own.h5)" = "$who" ] && [ "$(mode own.h5)" = 755 ] &&
+    pass || fail "nneval's store on $who 6755 made $(owner own.h5) $(mode own.h5)"
 else
   echo "not root: the owner checks are skipped" >&2
 fi
@@ -206,6 +224,38 @@ big=$(printf '%5000s' '' | tr ' ' x)
 expect 2 "$NNRUN" -o "$big" tiny.yaml && plain "$tmp/err" 1 && expect_in "$tmp/err" "a path of 5000 bytes is too long"
 expect 2 "$NNRUN" -n tiny.yaml data.dir="$big" && plain "$tmp/err" 1 &&
   expect_re "$tmp/err" "^nnrun: command line 'data.dir=x+(\\.\\.\\.)?': data.dir: expected a path of at most 4095 bytes, got 5000 bytes$"
+# data.dir: the limit for the data file's name, which the message names (it
+# said "at most 4032 bytes" and took 4060) (issue 10, item G)
+d=$(deep 4078) && cp tiny/* "$d/"
+expect 0 "$NNRUN" -n tiny.yaml data.dir="$d" && expect_in "$tmp/err" "spec and data files are valid"
+d=$(deep 4079)
+expect 2 "$NNRUN" -n tiny.yaml data.dir="$d" && plain "$tmp/err" 1 &&
+  expect_re "$tmp/err" "^nnrun: long/d+/.*\.\.\.: a data folder of 4079 bytes is too long for its file images_train\.csv: the file's path must fit in 4096 bytes \(PATH_MAX, the end included\): at most 4078 bytes$"
+expect 2 "$NNRUN" -n tiny.yaml data.format=idx data.dir="$d" && plain "$tmp/err" 1 &&
+  expect_in "$tmp/err" ": a data folder of 4079 bytes is too long for its file train-images-idx3-ubyte: the file's path must fit in 4096 bytes (PATH_MAX, the end included): at most 4071 bytes"
+
+# ---- file names: the results file's name with ".tmp~HOST~PID" (room for a
+# 7-digit pid) and ".lock" must fit in NAME_MAX (255): exit 2 up front, in the
+# dry run too (a 243-byte name passed the dry run, then the run failed with
+# exit 1 "File name too long"; nneval could not take its lock) (issue 10, item B)
+names_max=$((255 - 13 - $(uname -n | cut -c1-63 | wc -c) + 1))
+name_of() { printf '%*s' $(($1 - 3)) '' | tr ' ' a; printf '.h5'; }
+expect 0 "$NNRUN" -q -o "$(name_of $names_max)" tiny.yaml train.epochs=1 &&
+  [ -f "$(name_of $names_max)" ] && pass || fail "nnrun on a name of $names_max bytes"
+expect 0 "$NNEVAL" -q "$(name_of $names_max)"
+for n in $((names_max + 1)) 243 253; do
+  expect 2 "$NNRUN" -n -o "$(name_of $n)" tiny.yaml && plain "$tmp/err" 1 &&
+    expect_in "$tmp/err" "a file name of $n bytes is too long for a results file" &&
+    expect_in "$tmp/err" "must fit in 255 bytes (NAME_MAX): at most $names_max bytes"
+  expect 2 "$NNRUN" -q -o "$(name_of $n)" tiny.yaml && plain "$tmp/err" 1 &&
+    expect_in "$tmp/err" "(NAME_MAX): at most $names_max bytes"
+  [ ! -e "$(name_of $n)" ] && pass || fail "nnrun wrote a file of a name of $n bytes"
+done
+# nneval: a name that cannot have a lock can be read, not stored into
+cp one.h5 "$(name_of 251)"
+expect 2 "$NNEVAL" "$(name_of 251)" && plain "$tmp/err" 1 &&
+  expect_in "$tmp/err" "(NAME_MAX): at most $names_max bytes; evaluate it with --no-store"
+expect 0 "$NNEVAL" --no-store "$(name_of 251)" && expect_in "$tmp/out" "test loss"
 
 # ---- --dry-run reports what the run would do, refusals included: the same
 # exit status and message as the run itself (it said "would write" and exit 0)

@@ -191,6 +191,35 @@ png_ok "$tmp/single/one-loss.png" 800 600 $BLUE
 echo x >"$tmp/notadir"
 expect 2 "$NNPLOT" -o "$tmp/notadir/sub" tiny.h5 && expect_err "nnplot: -o: cannot create $tmp/notadir/sub: Not a directory"
 
+# ---- names: an -o folder too long for FOLDER/.nnplot-XXXXXX/tiny-accuracy.svg
+# gets exit 2 and the limit (it gave exit 1 and gnuplot's echo of "set output"
+# alone); --name with a control character or too long: exit 2, the reason
+# (gnuplot did not write...; a message about '/' only) (issue 10, item C)
+# folder_of N: a new folder of N bytes (its absolute path)
+folder_of() {
+  p=$tmp/pl$1
+  while [ ${#p} -lt $(($1 - 110)) ]; do p=$p/ddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddd; done
+  p=$p/$(printf '%*s' $(($1 - ${#p} - 1)) '' | tr ' ' e)
+  mkdir -p "$p" && echo "$p"
+}
+plot_max=$((4095 - 16 - 4 - 13))  # the folder's bytes that leave room for /.nnplot-XXXXXX/tiny-accuracy.svg
+d=$(folder_of $plot_max)
+[ ${#d} -eq $plot_max ] && pass || fail "folder_of $plot_max made ${#d} bytes"
+expect 0 "$NNPLOT" -q -o "$d" tiny.h5 && png_ok "$d/tiny-accuracy.png" 800 600 $BLUE
+for n in $((plot_max + 1)) 4080; do
+  d=$(folder_of $n)
+  expect 2 "$NNPLOT" -q -o "$d" tiny.h5 && [ "$(wc -l <"$tmp/err")" -eq 1 ] &&
+    expect_in "$tmp/err" ": a folder of $n bytes is too long: with the plots' names (/.nnplot-XXXXXX/tiny-accuracy.svg, 33 bytes more) a path must fit in 4096 bytes (PATH_MAX, the end included): at most $plot_max bytes"
+  [ -z "$(ls -A "$d")" ] && pass || fail "nnplot left files in a folder too long: $(ls -A "$d")"
+done
+expect 2 "$NNPLOT" -o "$tmp/ctl" --name "$(printf 'x\ny\033z')" tiny.h5 &&
+  expect_err "nnplot: --name: a control character in 'x\\ny\\x1bz'; choose a prefix without one"
+[ ! -e "$tmp/ctl" ] && pass || fail "nnplot --name with control characters made $tmp/ctl"
+expect 2 "$NNPLOT" -o "$tmp/ctl" --name "$(printf '%200s' '' | tr ' ' x)" tiny.h5 &&
+  expect_err "nnplot: --name: a prefix of 200 bytes is too long: at most 199 bytes"
+expect 0 "$NNPLOT" -q -o "$tmp/ctl" --name "$(printf '%199s' '' | tr ' ' x)" tiny.h5 &&
+  png_ok "$tmp/ctl/$(printf '%199s' '' | tr ' ' x)-loss.png" 800 600 $BLUE
+
 # ---- the experiment driver: both reference specs on the tiny data, then
 # the final test, the plots and the table, which comes last
 tiny_args="data.dir=$tmp/tiny data.format=csv data.dev_size=50 model.hidden=8 train.epochs=3 train.batch=25"

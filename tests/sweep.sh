@@ -210,4 +210,14 @@ expect 2 "$NNSWEEP" no-such-sweep.yaml
 expect_in "$tmp/err" "no-such-sweep.yaml"
 [ "$(ls task | grep -c '\.h5$')" -eq 2 ] && pass || fail "the bad command lines ran something: $(ls task)"
 
+# ---- a closed output: nnsweep | head -1 finishes the sweep and exits as it
+# would have, without a word (SIGPIPE killed it at the second line, exit 141,
+# the sweep half done) (issue 10, item D)
+sweep piped pout '{train.epochs: 30}' "$grid"
+{ "$NNSWEEP" piped.yaml 2>"$tmp/piped.err"; echo $? >"$tmp/piped.rc"; } | head -1 >"$tmp/piped.out"
+[ "$(cat "$tmp/piped.rc")" = 0 ] && pass || fail "nnsweep | head -1 exited $(cat "$tmp/piped.rc")"
+[ ! -s "$tmp/piped.err" ] && pass || fail "nnsweep | head -1 said: $(cat "$tmp/piped.err")"
+[ "$(wc -l <"$tmp/piped.out")" -eq 1 ] && pass || fail "head -1 got: $(cat "$tmp/piped.out")"
+expect 0 "$NNSWEEP" --list piped.yaml && expect_in "$tmp/out" "6 points: 6 complete"
+
 finish
