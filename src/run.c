@@ -421,7 +421,9 @@ int run_train(run *u, long threads, const char *command_line, const train_hooks 
                    .epoch_done = epoch_hook,
                    .batch_done = hooks && hooks->batch_done ? batch_hook : NULL,
                    .ctx = &sv,
-                   .stop = hooks ? hooks->stop : NULL};
+                   .stop = hooks ? hooks->stop : NULL,
+                   .progress = hooks ? hooks->progress : NULL,
+                   .saving = hooks ? hooks->saving : NULL};
   int rc = train_run(&u->r, &u->train, &u->test, &h, err);
   if (rc && !sv.failed) nn_error_prefix(err, "%s", u->path);
   return rc;
