@@ -133,8 +133,9 @@ typedef struct train_hooks {
  *   On a stop request the partial epoch is dropped (a stop during its
  * evaluation too, which is checked chunk by chunk): the parameters of the
  * last completed epoch are saved with status "interrupted" and NN_FAIL is
- * returned; a stop during the final test saves them the same way.  On a non-finite loss or weight the status becomes "diverged"
- * and the partial epoch is dropped too: r keeps the parameters and optimizer
+ * returned; a stop during the final test saves them the same way.  On a
+ * non-finite loss or weight the status becomes "diverged" and the partial
+ * epoch is dropped too: r keeps the parameters and optimizer
  * state of the last finite epoch, records the epoch that blew up and why
  * (diverged_epoch, diverged_cause), is saved, and NN_FAIL is returned with a
  * message naming what was not finite and the key to lower: a smaller
