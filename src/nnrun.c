@@ -38,7 +38,9 @@ static void usage(FILE *f) {
           "                      never any other file (a link, FIFO, device or foreign file)\n"
           "  -n, --dry-run       print the resolved spec as YAML and say what the run would\n"
           "                      do (write, replace, resume, up to date), or refuse as it\n"
-          "                      would, with its message and exit status; writes nothing\n"
+          "                      would, with its message and exit status (under ulimit -v\n"
+          "                      it loads the data and checks the address space too);\n"
+          "                      writes nothing\n"
           "  -j, --threads N     BLAS threads (0 = one per core); same as train.threads=N\n"
           "  -q, --quiet         print errors only\n"
           "  -h, --help          show this help and the spec keys\n"
@@ -282,6 +284,8 @@ int main(int argc, char **argv) {
     struct stat st;
     const int exists = lstat(path, &st) == 0;
     if ((rc = run_dry_open(&u, &sp, path, open_flags, &err))) goto fail;
+    /* the address-space check the run makes before it trains */
+    if (u.start != RUN_UP_TO_DATE && (rc = run_check_room(&u, &err))) goto fail;
     char *yaml = spec_to_yaml(&sp);
     if (!yaml) {
       rc = nn_error_set(&err, NN_FAIL, "out of memory");
@@ -313,9 +317,7 @@ int main(int argc, char **argv) {
   /* Room for the buffers and the BLAS threads under ulimit -v, before the
    * threads start (OpenBLAS would retry a buffer that does not fit forever). */
   const long cores = sysconf(_SC_NPROCESSORS_ONLN) > 0 ? sysconf(_SC_NPROCESSORS_ONLN) : 1;
-  if ((rc = run_check_memory(r->spec.train.threads > 0 ? r->spec.train.threads : cores,
-                             train_memory(r, &u.train, &u.test, 1), &err)))
-    goto fail;
+  if ((rc = run_check_room(&u, &err))) goto fail;
   const long threads = cli_set_threads(r->spec.train.threads);
   progress prog_state = {.tty = !opt.quiet && isatty(STDOUT_FILENO),
                          .epochs_before = r->epochs_done};

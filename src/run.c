@@ -263,6 +263,17 @@ int run_check_path(const char *path, nn_error *err) {
                       FS_PATH_MAX);
 }
 
+/* Once examine() decided: the data loaded (unless begun did it) and checked
+ * against the run, a fresh run begun (split, initialized). */
+static int prepare(run *u, int begun, nn_error *err) {
+  int rc;
+  if (u->start == RUN_UP_TO_DATE) return NN_OK;
+  if (!u->train.x && (rc = load_data(u, err))) return rc;
+  if (u->start == RUN_RESUME) rc = train_check_data(&u->r, &u->train, &u->test, err);
+  else if (!begun) rc = train_begin(&u->r, &u->train, &u->test, err);
+  return rc ? rc : check_labels(u, err);
+}
+
 int run_open(run *u, const spec *s, const char *path, int flags, const char *program,
              nn_error *err) {
   memset(u, 0, sizeof *u);
@@ -288,11 +299,7 @@ int run_open(run *u, const spec *s, const char *path, int flags, const char *pro
   }
   if ((rc = lock_take(&u->lk, path, program, err))) return rc;
   if ((rc = examine(u, flags & RUN_FORCE, err))) return rc;
-  if (u->start == RUN_UP_TO_DATE) return NN_OK;
-  if (!u->train.x && (rc = load_data(u, err))) return rc;
-  if (u->start == RUN_RESUME) rc = train_check_data(&u->r, &u->train, &u->test, err);
-  else if (!begun) rc = train_begin(&u->r, &u->train, &u->test, err);
-  return rc ? rc : check_labels(u, err);
+  return prepare(u, begun, err);
 }
 
 /* Whether a file can be created in dir, or (make) dir created with its
@@ -348,7 +355,13 @@ int run_dry_open(run *u, const spec *s, const char *path, int flags, nn_error *e
     lock_owner_text(&o, who, sizeof who);
     return nn_error_set(err, NN_BADINPUT, "%s is being written by %s", path, who);
   }
-  return examine(u, flags & RUN_FORCE, err);
+  if ((rc = examine(u, flags & RUN_FORCE, err))) return rc;
+  /* Under an address-space limit, the data as the run would load and check
+   * it, so that run_check_room() weighs the run's own buffers (sparse or
+   * dense by the data's density) and mapped memory. */
+  struct rlimit rl;
+  if (getrlimit(RLIMIT_AS, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY) return prepare(u, 0, err);
+  return NN_OK;
 }
 
 /* ------------------------------------------------------------------ train */
@@ -489,6 +502,13 @@ int run_check_memory(long threads, size_t more, nn_error *err) {
                       "%ld BLAS thread%s); raise it to ulimit -v %zu or more%s",
                       limit >> 10, MIB(need), MIB(used), MIB(ours), MIB(blas), threads,
                       threads == 1 ? "" : "s", ask << 10, fewer);
+}
+
+int run_check_room(const run *u, nn_error *err) {
+  if (!u->train.x) return NN_OK; /* a dry run without a limit loads no data */
+  const long cores = sysconf(_SC_NPROCESSORS_ONLN) > 0 ? sysconf(_SC_NPROCESSORS_ONLN) : 1;
+  const long threads = u->r.spec.train.threads > 0 ? u->r.spec.train.threads : cores;
+  return run_check_memory(threads, train_memory(&u->r, &u->train, &u->test, 1), err);
 }
 
 /* ---------------------------------------------------------------- inspect */
