@@ -38,7 +38,9 @@ static void usage(FILE *f) {
           "                      never any other file (a link, FIFO, device or foreign file)\n"
           "  -n, --dry-run       print the resolved spec as YAML and say what the run would\n"
           "                      do (write, replace, resume, up to date), or refuse as it\n"
-          "                      would, with its message and exit status; writes nothing\n"
+          "                      would, with its message and exit status (under ulimit -v\n"
+          "                      it loads the data and checks the address space too);\n"
+          "                      writes nothing\n"
           "  -j, --threads N     BLAS threads (0 = one per core); same as train.threads=N\n"
           "  -q, --quiet         print errors only\n"
           "  -h, --help          show this help and the spec keys\n"
@@ -119,16 +121,24 @@ static void draw_bar(const results *r, long epoch, size_t batch, size_t nbatches
 
 static volatile sig_atomic_t stop_requested;
 
-/* Seconds a stop request may take before nnrun ends at once: the loop stops
- * at the next batch boundary, but a library call (a BLAS thread stuck on a
- * buffer it cannot map) may never return.  NNRUN_STOP_GRACE overrides it. */
+/* What the watchdog watches: the training loop bumps moves at every
+ * batch, every evaluation chunk and after every save, and sets saving while
+ * it writes the results file (train_hooks). */
+static volatile sig_atomic_t moves, saving;
+static sig_atomic_t progress_seen;
+
+/* Seconds a stop request may go without progress before nnrun ends at once:
+ * the loop stops at the next batch or evaluation chunk, but a library call
+ * (a BLAS thread stuck on a buffer it cannot map) may never return.  A slow
+ * run that moves, or a slow save, is never cut short.  NNRUN_STOP_GRACE
+ * overrides it. */
 #define STOP_GRACE 10
 static unsigned stop_grace = STOP_GRACE;
 
-/* The first SIGINT/SIGTERM asks the loop to stop at the next batch boundary
- * and arms the watchdog; a second one, or the watchdog, ends the process at
- * once (the last epoch's file is intact: every write goes to a temporary
- * file first, then is renamed). */
+/* The first SIGINT/SIGTERM asks the loop to stop at the next batch or
+ * evaluation chunk and arms the watchdog; a second one, or the watchdog,
+ * ends the process at once (the last epoch's file is intact: every write
+ * goes to a temporary file first, then is renamed). */
 static void on_signal(int sig) {
   if (stop_requested) {
     static const char msg[] = "\nnnrun: stopped at once; the results file holds the last completed epoch\n";
@@ -137,14 +147,22 @@ static void on_signal(int sig) {
     _exit(1);
   }
   stop_requested = sig;
+  progress_seen = moves;
   alarm(stop_grace);
 }
 
 static char alarm_msg[256];
 static size_t alarm_len;
 
+/* The watchdog: while the run moves (or saves), it looks again after
+ * another grace; a whole grace without progress ends the process. */
 static void on_alarm(int sig) {
   (void)sig;
+  if (saving || moves != progress_seen) {
+    progress_seen = moves;
+    alarm(stop_grace);
+    return;
+  }
   ssize_t ignored = write(STDERR_FILENO, alarm_msg, alarm_len);
   (void)ignored;
   _exit(1);
@@ -156,8 +174,8 @@ static void install_signals(void) {
   if (grace && cli_parse_long(grace, 1, 3600, &g) == 0) stop_grace = (unsigned)g;
   /* written by the handler, which may not format */
   snprintf(alarm_msg, sizeof alarm_msg,
-           "\nnnrun: the run did not stop within %u s of the signal (a library call may be "
-           "stuck); stopped at once; the results file holds the last completed epoch\n",
+           "\nnnrun: the run made no progress for %u s after the signal (a library call may "
+           "be stuck); stopped at once; the results file holds the last completed epoch\n",
            stop_grace);
   alarm_len = strlen(alarm_msg);
   struct sigaction sa;
@@ -266,6 +284,8 @@ int main(int argc, char **argv) {
     struct stat st;
     const int exists = lstat(path, &st) == 0;
     if ((rc = run_dry_open(&u, &sp, path, open_flags, &err))) goto fail;
+    /* the address-space check the run makes before it trains */
+    if (u.start != RUN_UP_TO_DATE && (rc = run_check_room(&u, &err))) goto fail;
     char *yaml = spec_to_yaml(&sp);
     if (!yaml) {
       rc = nn_error_set(&err, NN_FAIL, "out of memory");
@@ -297,9 +317,7 @@ int main(int argc, char **argv) {
   /* Room for the buffers and the BLAS threads under ulimit -v, before the
    * threads start (OpenBLAS would retry a buffer that does not fit forever). */
   const long cores = sysconf(_SC_NPROCESSORS_ONLN) > 0 ? sysconf(_SC_NPROCESSORS_ONLN) : 1;
-  if ((rc = run_check_memory(r->spec.train.threads > 0 ? r->spec.train.threads : cores,
-                             train_memory(r, &u.train, &u.test, 1), &err)))
-    goto fail;
+  if ((rc = run_check_room(&u, &err))) goto fail;
   const long threads = cli_set_threads(r->spec.train.threads);
   progress prog_state = {.tty = !opt.quiet && isatty(STDOUT_FILENO),
                          .epochs_before = r->epochs_done};
@@ -329,7 +347,9 @@ int main(int argc, char **argv) {
   train_hooks hooks = {.epoch_done = opt.quiet ? NULL : print_epoch,
                        .batch_done = prog_state.tty ? draw_bar : NULL,
                        .ctx = &prog_state,
-                       .stop = &stop_requested};
+                       .stop = &stop_requested,
+                       .progress = &moves,
+                       .saving = &saving};
   rc = run_train(&u, threads, command_line, &hooks, &err);
   if (prog_state.tty) printf("\r\033[K");
   if (rc) {

@@ -289,6 +289,17 @@ int run_check_path(const char *path, nn_error *err) {
   return NN_OK;
 }
 
+/* Once examine() decided: the data loaded (unless begun did it) and checked
+ * against the run, a fresh run begun (split, initialized). */
+static int prepare(run *u, int begun, nn_error *err) {
+  int rc;
+  if (u->start == RUN_UP_TO_DATE) return NN_OK;
+  if (!u->train.x && (rc = load_data(u, err))) return rc;
+  if (u->start == RUN_RESUME) rc = train_check_data(&u->r, &u->train, &u->test, err);
+  else if (!begun) rc = train_begin(&u->r, &u->train, &u->test, err);
+  return rc ? rc : check_labels(u, err);
+}
+
 int run_open(run *u, const spec *s, const char *path, int flags, const char *program,
              nn_error *err) {
   memset(u, 0, sizeof *u);
@@ -314,11 +325,7 @@ int run_open(run *u, const spec *s, const char *path, int flags, const char *pro
   }
   if ((rc = lock_take(&u->lk, path, program, err))) return rc;
   if ((rc = examine(u, flags & RUN_FORCE, err))) return rc;
-  if (u->start == RUN_UP_TO_DATE) return NN_OK;
-  if (!u->train.x && (rc = load_data(u, err))) return rc;
-  if (u->start == RUN_RESUME) rc = train_check_data(&u->r, &u->train, &u->test, err);
-  else if (!begun) rc = train_begin(&u->r, &u->train, &u->test, err);
-  return rc ? rc : check_labels(u, err);
+  return prepare(u, begun, err);
 }
 
 /* Whether a file can be created in dir, or (make) dir created with its
@@ -374,7 +381,13 @@ int run_dry_open(run *u, const spec *s, const char *path, int flags, nn_error *e
     lock_owner_text(&o, who, sizeof who);
     return nn_error_set(err, NN_BADINPUT, "%s is being written by %s", path, who);
   }
-  return examine(u, flags & RUN_FORCE, err);
+  if ((rc = examine(u, flags & RUN_FORCE, err))) return rc;
+  /* Under an address-space limit, the data as the run would load and check
+   * it, so that run_check_room() weighs the run's own buffers (sparse or
+   * dense by the data's density) and mapped memory. */
+  struct rlimit rl;
+  if (getrlimit(RLIMIT_AS, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY) return prepare(u, 0, err);
+  return NN_OK;
 }
 
 /* ------------------------------------------------------------------ train */
@@ -447,7 +460,9 @@ int run_train(run *u, long threads, const char *command_line, const train_hooks 
                    .epoch_done = epoch_hook,
                    .batch_done = hooks && hooks->batch_done ? batch_hook : NULL,
                    .ctx = &sv,
-                   .stop = hooks ? hooks->stop : NULL};
+                   .stop = hooks ? hooks->stop : NULL,
+                   .progress = hooks ? hooks->progress : NULL,
+                   .saving = hooks ? hooks->saving : NULL};
   int rc = train_run(&u->r, &u->train, &u->test, &h, err);
   if (rc && !sv.failed) nn_error_prefix(err, "%s", u->path);
   return rc;
@@ -527,6 +542,13 @@ int run_check_memory(long threads, size_t more, nn_error *err) {
                         ask << 10, fewer);
   }
   return NN_OK;
+}
+
+int run_check_room(const run *u, nn_error *err) {
+  if (!u->train.x) return NN_OK; /* a dry run without a limit loads no data */
+  const long cores = sysconf(_SC_NPROCESSORS_ONLN) > 0 ? sysconf(_SC_NPROCESSORS_ONLN) : 1;
+  const long threads = u->r.spec.train.threads > 0 ? u->r.spec.train.threads : cores;
+  return run_check_memory(threads, train_memory(&u->r, &u->train, &u->test, 1), err);
 }
 
 /* ---------------------------------------------------------------- inspect */

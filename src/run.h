@@ -90,8 +90,10 @@ int run_open(run *u, const spec *s, const char *path, int flags, const char *pro
  * same status and message (path too long, no folder or one that cannot be
  * created or written, a lock held by a running writer, a file that is not
  * ours, another spec), and else u->start (u->r is the file's run when it
- * would resume).  Takes no lock, loads no data, writes nothing; run_close()
- * frees u. */
+ * would resume).  Under an address-space limit (ulimit -v) it loads and
+ * checks the data as run_open() does (unless up to date), with its
+ * refusals, so that run_check_room() weighs the same run; else it loads no
+ * data.  Takes no lock, writes nothing; run_close() frees u. */
 int run_dry_open(run *u, const spec *s, const char *path, int flags, nn_error *err);
 
 /* Records versions, host, threads and command_line (borrowed, may be NULL),
@@ -117,6 +119,12 @@ int run_train(run *u, long threads, const char *command_line, const train_hooks 
  * before.  NN_FAIL "the address-space limit (ulimit -v KIB) is too small:
  * this run needs about N MiB (...); raise it to ulimit -v KIB or more". */
 int run_check_memory(long threads, size_t more, nn_error *err);
+
+/* run_check_memory() for training u's run, opened by run_open() or
+ * run_dry_open(), on its train.threads (0: one per core): what nnrun checks
+ * before the BLAS threads start, and --dry-run too.  NN_OK when no data
+ * was loaded (a dry run without a limit). */
+int run_check_room(const run *u, nn_error *err);
 
 /* The CBLAS linked in, e.g. "OpenBLAS 0.3.21 DYNAMIC_ARCH ... Zen MAX_THREADS=64". */
 const char *run_blas_name(void);

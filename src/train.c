@@ -256,8 +256,21 @@ static mlp_input feed_batch(const train_feed *f, train_buffers *b, const size_t 
   return (mlp_input){.kind = MLP_DENSE, .n = n, .x = b->x};
 }
 
-void train_evaluate(const mlp *m, train_buffers *b, const train_feed *f, const size_t *rows,
-                    size_t nrows, double *loss, double *accuracy, long *confusion) {
+/* Tells the caller's watchdog that the run moves (train_hooks.progress). */
+static void bump(const train_hooks *hooks) {
+  if (hooks && hooks->progress)
+    *hooks->progress = (sig_atomic_t)((*hooks->progress + 1) & 0x3fffffff);
+}
+
+static int stop_asked(const train_hooks *hooks) {
+  return hooks && hooks->stop && *hooks->stop;
+}
+
+/* train_evaluate(), which gives up (returns 1) when hooks ask it to stop
+ * before a chunk. */
+static int evaluate(const mlp *m, train_buffers *b, const train_feed *f, const size_t *rows,
+                    size_t nrows, double *loss, double *accuracy, long *confusion,
+                    const train_hooks *hooks) {
   const size_t chunk = b->cap < TRAIN_EVAL_CHUNK ? b->cap : TRAIN_EVAL_CHUNK;
   size_t index[TRAIN_EVAL_CHUNK];
   uint8_t labels[TRAIN_EVAL_CHUNK];
@@ -265,6 +278,7 @@ void train_evaluate(const mlp *m, train_buffers *b, const train_feed *f, const s
   size_t correct = 0;
   if (confusion) memset(confusion, 0, m->k * m->k * sizeof *confusion);
   for (size_t start = 0; start < nrows; start += chunk) {
+    if (stop_asked(hooks)) return 1;
     const size_t n = nrows - start < chunk ? nrows - start : chunk;
     const size_t *sel = rows ? rows + start : index;
     if (!rows)
@@ -272,9 +286,16 @@ void train_evaluate(const mlp *m, train_buffers *b, const train_feed *f, const s
     for (size_t i = 0; i < n; i++) labels[i] = f->ds->y[sel[i]];
     const mlp_input in = feed_batch(f, b, sel, n);
     total += mlp_forward(m, &b->work, &in, labels, &correct, confusion);
+    bump(hooks);
   }
   *loss = nrows ? total / (double)nrows : 0.0;
   *accuracy = nrows ? (double)correct / (double)nrows : 0.0;
+  return 0;
+}
+
+void train_evaluate(const mlp *m, train_buffers *b, const train_feed *f, const size_t *rows,
+                    size_t nrows, double *loss, double *accuracy, long *confusion) {
+  evaluate(m, b, f, rows, nrows, loss, accuracy, confusion, NULL);
 }
 
 /* The seed of epoch e's order of the train split under train.shuffle:
@@ -310,7 +331,7 @@ static double train_epoch(results *r, train_buffers *b, mlp *grad, const train_f
   const size_t nbatches = (r->train_size + B - 1) / B;
   double last = 0.0;
   for (size_t start = 0, batch = 1; start < r->train_size; start += B, batch++) {
-    if (hooks && hooks->stop && *hooks->stop) {
+    if (stop_asked(hooks)) {
       *stopped = 1;
       return last;
     }
@@ -321,6 +342,7 @@ static double train_epoch(results *r, train_buffers *b, mlp *grad, const train_f
     last = mlp_gradient(&r->model, &b->work, &in, labels, s->train.lambda, grad);
     if (!isfinite(last)) return last;
     optim_step(&opt, &r->optimizer, &r->model, grad);
+    bump(hooks);
     if (hooks && hooks->batch_done) hooks->batch_done(r, epoch, batch, nbatches, hooks->ctx);
   }
   return last;
@@ -335,7 +357,12 @@ void train_utc_now(char *buf, size_t n) {
 
 /* The caller's checkpoint: saves r (a file, for the run layer). */
 static int save(const results *r, const train_hooks *hooks, nn_error *err) {
-  return hooks && hooks->save ? hooks->save(r, hooks->ctx, err) : NN_OK;
+  if (!hooks || !hooks->save) return NN_OK;
+  if (hooks->saving) *hooks->saving = 1;
+  const int rc = hooks->save(r, hooks->ctx, err);
+  bump(hooks);
+  if (hooks->saving) *hooks->saving = 0;
+  return rc;
 }
 
 /* Why epoch e diverged, in words for the file and for the message: what
@@ -457,6 +484,22 @@ int train_run(results *r, const dataset *train, const dataset *test, const train
     optim_copy(&saved_opt, &r->optimizer);
     if ((rc = train_epoch_order(r, e, order, err))) goto done;
     double last = train_epoch(r, &b, &grad, &ftrain, order, labels, e, hooks, &stopped);
+    const int weights_finite = !stopped && mlp_finite(&r->model);
+    /* no dev split, no dev metrics: NaN, never a loss of 0 */
+    row.dev_loss = row.dev_accuracy = NAN;
+    if (!stopped && isfinite(last) && weights_finite) {
+      /* a stop asked during the evaluation drops the epoch too: evaluating
+       * the train and dev splits may take longer than training did */
+      stopped = evaluate(&r->model, &b, &ftrain, r->train_index, r->train_size, &row.train_loss,
+                         &row.train_accuracy, NULL, hooks) ||
+                (r->dev_size && evaluate(&r->model, &b, &ftrain, r->dev_index, r->dev_size,
+                                         &row.dev_loss, &row.dev_accuracy, NULL, hooks));
+      /* lambda 0: no L2 term at all, even when |W|^2 overflows */
+      row.objective = row.train_loss +
+                      (s->train.lambda > 0 ? s->train.lambda * mlp_l2(&r->model) : 0.0);
+    } else {
+      row.train_loss = row.objective = NAN;
+    }
     if (stopped) {
       /* Drop the partial epoch: the file keeps the last completed one. */
       mlp_copy(&r->model, &saved);
@@ -465,21 +508,6 @@ int train_run(results *r, const dataset *train, const dataset *test, const train
         rc = nn_error_set(err, NN_FAIL, "interrupted during epoch %ld; the file holds epoch %zu", e,
                           r->epochs_done);
       goto done;
-    }
-    const int weights_finite = mlp_finite(&r->model);
-    /* no dev split, no dev metrics: NaN, never a loss of 0 */
-    row.dev_loss = row.dev_accuracy = NAN;
-    if (isfinite(last) && weights_finite) {
-      train_evaluate(&r->model, &b, &ftrain, r->train_index, r->train_size, &row.train_loss,
-                     &row.train_accuracy, NULL);
-      if (r->dev_size)
-        train_evaluate(&r->model, &b, &ftrain, r->dev_index, r->dev_size, &row.dev_loss,
-                       &row.dev_accuracy, NULL);
-      /* lambda 0: no L2 term at all, even when |W|^2 overflows */
-      row.objective = row.train_loss +
-                      (s->train.lambda > 0 ? s->train.lambda * mlp_l2(&r->model) : 0.0);
-    } else {
-      row.train_loss = row.objective = NAN;
     }
     if (!isfinite(row.objective) || (r->dev_size && !isfinite(row.dev_loss))) {
       /* The file keeps the last finite epoch's parameters, as an
@@ -499,22 +527,23 @@ int train_run(results *r, const dataset *train, const dataset *test, const train
     if ((rc = save(r, hooks, err))) goto done;
     if (hooks && hooks->epoch_done) hooks->epoch_done(r, hooks->ctx);
   }
-  if (hooks && hooks->stop && *hooks->stop) {
-    if (!(rc = finish(r, "interrupted", hooks, err)))
-      rc = nn_error_set(err, NN_FAIL, "interrupted before the final test; the file holds epoch %zu",
-                        r->epochs_done);
-    goto done;
-  }
-
-  /* Final test: the model as saved, on the test images. */
+  /* Final test: the model as saved, on the test images.  A stop asked
+   * after the last epoch's save, or during the test, leaves it undone. */
   free(r->confusion);
   r->confusion = calloc(r->model.k * r->model.k, sizeof *r->confusion);
   if (!r->confusion) {
     rc = nn_error_set(err, NN_FAIL, "out of memory");
     goto done;
   }
-  train_evaluate(&r->model, &b, &ftest, NULL, test->n, &r->test_loss, &r->test_accuracy,
-                 r->confusion);
+  if (stop_asked(hooks) || evaluate(&r->model, &b, &ftest, NULL, test->n, &r->test_loss,
+                                    &r->test_accuracy, r->confusion, hooks)) {
+    free(r->confusion);
+    r->confusion = NULL;
+    if (!(rc = finish(r, "interrupted", hooks, err)))
+      rc = nn_error_set(err, NN_FAIL, "interrupted before the final test; the file holds epoch %zu",
+                        r->epochs_done);
+    goto done;
+  }
   r->test_n = (long)test->n;
   r->has_test = 1;
   rc = finish(r, "complete", hooks, err);

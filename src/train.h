@@ -115,8 +115,13 @@ typedef struct train_hooks {
   void (*batch_done)(const results *r, long epoch, size_t batch, size_t nbatches, void *ctx);
   void *ctx;
   /* Non-zero (set by a signal handler) asks the loop to stop at the next
-   * batch boundary. */
+   * batch boundary or evaluation chunk. */
   volatile sig_atomic_t *stop;
+  /* For a watchdog that tells a slow run from a stuck one: *progress moves
+   * at every batch, every evaluation chunk and after every save; *saving is
+   * 1 while save runs (our own I/O, however slow, is no stuck library call). */
+  volatile sig_atomic_t *progress;
+  volatile sig_atomic_t *saving;
 } train_hooks;
 
 /* Runs the remaining epochs of r (from r->epochs_done to spec.train.epochs),
@@ -125,10 +130,12 @@ typedef struct train_hooks {
  *   Resuming is running this again on the r read back from its file: batches
  * are taken in a fixed order and nothing random happens after train_begin(),
  * so the parameters at the end of an epoch determine the rest of the run.
- *   On a stop request the partial epoch is dropped: the parameters of the
+ *   On a stop request the partial epoch is dropped (a stop during its
+ * evaluation too, which is checked chunk by chunk): the parameters of the
  * last completed epoch are saved with status "interrupted" and NN_FAIL is
- * returned.  On a non-finite loss or weight the status becomes "diverged"
- * and the partial epoch is dropped too: r keeps the parameters and optimizer
+ * returned; a stop during the final test saves them the same way.  On a
+ * non-finite loss or weight the status becomes "diverged" and the partial
+ * epoch is dropped too: r keeps the parameters and optimizer
  * state of the last finite epoch, records the epoch that blew up and why
  * (diverged_epoch, diverged_cause), is saved, and NN_FAIL is returned with a
  * message naming what was not finite and the key to lower: a smaller

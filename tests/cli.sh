@@ -162,6 +162,22 @@ if [ -z "${SAN_CFLAGS:-}" ] && "$NNRUN" --version | grep -q OpenBLAS; then
   expect_re "$tmp/err" "^nnrun: the address-space limit [(]ulimit -v 204800[)] is too small: this run needs about [0-9]+ MiB [(][0-9]+ MiB mapped now, [0-9]+ MiB for its buffers, [0-9]+ MiB for [0-9]+ BLAS threads?[)]; raise it to ulimit -v [0-9]+ or more"
   [ "$(wc -l <"$tmp/err")" -eq 1 ] && pass || fail "the address-space message is not one line"
   [ ! -e "$tmp/limited.h5" ] && pass || fail "a refused run wrote $tmp/limited.h5"
+  # --dry-run makes the run's check: the same line and exit status, no YAML
+  # (issue 10, item 19: it said "would write" and exited 0)
+  cp "$tmp/err" "$tmp/err.run"
+  expect 1 limited 204800 "$NNRUN" -n "$tmp/tiny.yaml" -o "$tmp/limited.h5"
+  cmp -s "$tmp/err" "$tmp/err.run" && pass ||
+    fail "the dry run under ulimit -v 204800 said '$(cat "$tmp/err")', the run '$(cat "$tmp/err.run")'"
+  [ ! -s "$tmp/out" ] && pass || fail "a dry run refused for the address space printed its YAML"
+  # and passes where the run fits
+  expect 1 limited 204800 "$NNRUN" -q -j 1 "$tmp/tiny.yaml" -o "$tmp/limited.h5"
+  kib=$(sed -n 's/.*raise it to ulimit -v \([0-9]*\) or more.*/\1/p' "$tmp/err")
+  expect 0 limited "$kib" "$NNRUN" -n -j 1 "$tmp/tiny.yaml" -o "$tmp/limited.h5" &&
+    expect_in "$tmp/err" "would write $tmp/limited.h5"
+  # it loads the data as the run does then, and reports the data's refusals
+  expect 2 limited "$kib" "$NNRUN" -n -j 1 "$tmp/tiny.yaml" data.dev_size=200 -o "$tmp/limited.h5" &&
+    expect_err "nnrun: command line 'data.dev_size=200': data.dev_size: expected fewer than the 200 training images, got 200"
+  [ ! -e "$tmp/limited.h5" ] && pass || fail "a dry run under ulimit -v wrote $tmp/limited.h5"
   expect 1 limited 204800 "$NNEVAL" -n "$tmp/nostore.h5"
   expect_re "$tmp/err" "^nneval: the address-space limit [(]ulimit -v 204800[)] is too small: "
   # the programs that need no BLAS threads run as usual: OpenBLAS no longer

@@ -118,7 +118,7 @@ if [ -z "${SAN_CFLAGS:-}" ] && printf '#include <unistd.h>\nvoid cblas_dgemm(voi
     kill "$guard" 2>/dev/null || :
     [ "$code" -eq 1 ] && pass || fail "stalled run, second signal $second: exit $code, expected 1 (137: it had to be killed)"
     if [ $second = no ]; then
-      expect_in "$tmp/err" "nnrun: the run did not stop within 3 s of the signal (a library call may be stuck); stopped at once; the results file holds the last completed epoch"
+      expect_in "$tmp/err" "nnrun: the run made no progress for 3 s after the signal (a library call may be stuck); stopped at once; the results file holds the last completed epoch"
       [ "$took" -ge 2 ] && [ "$took" -le 10 ] && pass || fail "the watchdog ended the stalled run after ${took}s, expected about 3"
     else
       expect_in "$tmp/err" "nnrun: stopped at once; the results file holds the last completed epoch"
@@ -128,6 +128,96 @@ if [ -z "${SAN_CFLAGS:-}" ] && printf '#include <unistd.h>\nvoid cblas_dgemm(voi
   done
 else
   echo "SKIP: the stalled-library SIGTERM check (sanitizer build or no C compiler)"
+fi
+
+# ---- the watchdog ends only a run that makes no progress (issue 10, item
+# 8): a slow but healthy evaluation is stopped at its next chunk, and a slow
+# save runs to its end, however long both take beyond NNRUN_STOP_GRACE.  An
+# LD_PRELOAD slows each cblas_dgemm of an evaluation chunk (1000 rows) or
+# each fsync; the run then ends interrupted, its last completed epoch saved,
+# no temporary file or lock left, and resumes bit-identical.
+if [ -z "${SAN_CFLAGS:-}" ] && cat >"$tmp/slow.c" <<'EOT' &&
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <stdlib.h>
+#include <time.h>
+/* sleeps the microseconds in $VAR (when set), signals or not */
+static void pause_for(const char *var) {
+  const char *us = getenv(var);
+  if (!us) return;
+  const long n = atol(us);
+  struct timespec t = {n / 1000000, n % 1000000 * 1000};
+  while (clock_nanosleep(CLOCK_MONOTONIC, 0, &t, &t) != 0) {}
+}
+typedef void gemm_fn(int, int, int, int, int, int, double, const double *, int, const double *,
+                     int, double, double *, int);
+void cblas_dgemm(int o, int ta, int tb, int m, int n, int k, double alpha, const double *a,
+                 int lda, const double *b, int ldb, double beta, double *c, int ldc) {
+  static gemm_fn *real;
+  if (!real) *(void **)&real = dlsym(RTLD_NEXT, "cblas_dgemm");
+  if (m == 1000 || n == 1000 || k == 1000) pause_for("SLOW_GEMM_US");
+  real(o, ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+}
+int fsync(int fd) {
+  static int (*real)(int);
+  if (!real) *(void **)&real = dlsym(RTLD_NEXT, "fsync");
+  pause_for("SLOW_FSYNC_US");
+  return real(fd);
+}
+EOT
+   ${CC:-cc} -shared -fPIC -o "$tmp/slow.so" "$tmp/slow.c" -ldl 2>/dev/null; then
+  mkdir -p "$tmp/big"
+  make_csv 3000 1 "$tmp/big" train
+  make_csv 50 3 "$tmp/big" test
+  # the train split and the dev split: 3 evaluation chunks an epoch
+  sed -e "s|dir: $tmp/tiny, format: csv, dev_size: 50|dir: $tmp/big, format: csv, dev_size: 1000|" \
+      -e 's/epochs: 400, batch: 10/epochs: 3, batch: 100/' "$tmp/spec.yaml" >"$tmp/slow.yaml"
+  expect 0 "$NNRUN" -q "$tmp/slow.yaml" -o "$tmp/slow-ref.h5"
+  for what in evaluation save; do
+    f=$tmp/slow-$what.h5
+    if [ $what = evaluation ]; then
+      # 2 x 0.3 s a chunk, 1.8 s an evaluation: longer than the grace
+      SLOW_GEMM_US=300000 LD_PRELOAD=$tmp/slow.so NNRUN_STOP_GRACE=1 \
+        "$NNRUN" -q "$tmp/slow.yaml" -o "$f" 2>"$tmp/err" &
+    else
+      # each save fsyncs the file and its folder: 3 s a save
+      SLOW_FSYNC_US=1500000 LD_PRELOAD=$tmp/slow.so NNRUN_STOP_GRACE=1 \
+        "$NNRUN" -q "$tmp/slow.yaml" -o "$f" 2>"$tmp/err" &
+    fi
+    pid=$!
+    (sleep 60; kill -KILL "$pid" 2>/dev/null) &
+    guard=$!
+    if [ $what = evaluation ]; then
+      # epoch 1 saved; epoch 2 trains in milliseconds, then evaluates
+      until [ -s "$f" ] && [ "$(epochs_of "$f" 2>/dev/null || echo 0)" -ge 1 ]; do sleep 0.02; done
+      sleep 0.4
+    else
+      # the first save renamed into place, now fsyncing its folder
+      until [ -s "$f" ]; do sleep 0.02; done
+      sleep 0.3
+    fi
+    start=$(date +%s.%N)
+    kill -TERM "$pid"
+    set +e; wait "$pid"; code=$?; set -e
+    took=$(awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
+    kill "$guard" 2>/dev/null || :
+    echo "slow $what: SIGTERM ended the run after ${took}s, exit $code"
+    [ "$code" -eq 1 ] && pass || fail "slow $what: exit $code, expected 1"
+    grep -q "made no progress" "$tmp/err" && fail "slow $what: the watchdog cut a healthy run short: $(cat "$tmp/err")" || pass
+    [ "$(h5status "$f")" = interrupted ] && pass || fail "slow $what: status $(h5status "$f"), expected interrupted"
+    expect_in "$tmp/err" "to resume, run the same command again: "
+    if [ $what = evaluation ]; then
+      [ "$(epochs_of "$f")" -eq 1 ] && pass || fail "slow evaluation: the file holds epoch $(epochs_of "$f"), expected 1"
+      awk -v t="$took" 'BEGIN { exit !(t < 3) }' && pass || fail "a stop during an evaluation took ${took}s"
+    fi
+    leftovers=$(ls "$tmp" | grep "^slow-$what.h5.tmp~" || true)
+    [ -z "$leftovers" ] && pass || fail "slow $what: temporary files left: $leftovers"
+    [ ! -e "$f.lock" ] && pass || fail "slow $what: $f.lock left"
+    expect 0 "$NNRUN" -q "$tmp/slow.yaml" -o "$f"
+    same_run "$tmp/slow-ref.h5" "$f"
+  done
+else
+  echo "SKIP: the slow-evaluation and slow-save SIGTERM checks (sanitizer build or no C compiler)"
 fi
 
 # ---- a second SIGINT stops at once; the file is still a valid epoch
