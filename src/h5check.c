@@ -247,12 +247,35 @@ static H5O_type_t h5_object_type(hid_t loc, const char *name) {
   return info.type;
 }
 
-/* Opens group what (its full name, for messages) = name of loc. */
-int h5_open_group(h5_reader *c, hid_t loc, const char *what, const char *name, hid_t *g) {
+/* Checks that name in loc is a hard link, an object of this file: a soft or
+ * external link (or a user-defined one) would make the reader open what the
+ * link points to, another object or another file (a FIFO hangs the reader,
+ * a secret file is read).  It does not follow the link to look. */
+static int h5_check_link(h5_reader *c, hid_t loc, const char *what, const char *name) {
   htri_t there = H5Lexists(loc, name, H5P_DEFAULT);
   if (there <= 0)
     return h5_bad(c, NN_BADINPUT, "%s: %s", what,
                there ? "cannot look it up (damaged file?)" : "missing");
+#if H5_VERSION_GE(1, 12, 0)
+  H5L_info2_t info;
+  herr_t rc = H5Lget_info2(loc, name, &info, H5P_DEFAULT);
+#else
+  H5L_info_t info;
+  herr_t rc = H5Lget_info(loc, name, &info, H5P_DEFAULT);
+#endif
+  if (rc < 0) return h5_bad(c, NN_BADINPUT, "%s: cannot look it up (damaged file?)", what);
+  if (info.type != H5L_TYPE_HARD)
+    return h5_bad(c, NN_BADINPUT, "%s: %s, not an object of this file (nnrun follows no links)",
+                  what, info.type == H5L_TYPE_SOFT       ? "a soft link"
+                        : info.type == H5L_TYPE_EXTERNAL ? "an external link to another file"
+                                                         : "a user-defined link");
+  return NN_OK;
+}
+
+/* Opens group what (its full name, for messages) = name of loc. */
+int h5_open_group(h5_reader *c, hid_t loc, const char *what, const char *name, hid_t *g) {
+  int status = h5_check_link(c, loc, what, name);
+  if (status) return status;
   if (h5_object_type(loc, name) != H5O_TYPE_GROUP)
     return h5_bad(c, NN_BADINPUT, "%s: expected a group", what);
   if ((*g = H5Gopen2(loc, name, H5P_DEFAULT)) < 0)
@@ -260,21 +283,58 @@ int h5_open_group(h5_reader *c, hid_t loc, const char *what, const char *name, h
   return NN_OK;
 }
 
-/* Checks that the file holds the data of dataset d (type t, space s) before
- * anyone allocates for it: a damaged or hostile file may declare any extent.
- * Filtered (compressed) data may expand up to deflate's best ratio. */
+/* Checks that dataset d (type t, space s) keeps its data inside the file,
+ * as nnrun writes it, before anyone reads or allocates for it:
+ *   - layout contiguous, chunked or compact; no external storage (raw data
+ *     in another file: /etc/shadow, a FIFO) and no virtual layout (data
+ *     mapped from other files);
+ *   - no filters: nnrun writes none, and compression is what lets a small
+ *     file declare a huge dataset (deflate packs 1 GB of zeros into 1 MB);
+ *   - without filters the data's bytes are in the file, so a dataset that
+ *     declares more bytes than the whole file is damaged or hostile.
+ * A reader then allocates at most the file's size per dataset. */
 static int h5_check_storage(h5_reader *c, const char *what, hid_t d, hid_t t, hid_t s) {
   hssize_t npoints = H5Sget_simple_extent_npoints(s);
   size_t size = H5Tget_size(t);
-  hsize_t have = H5Dget_storage_size(d);
-  hid_t dcpl = H5Dget_create_plist(d);
+  hid_t dcpl = H5Dget_create_plist(d), fid = -1;
+  H5D_layout_t layout = dcpl >= 0 ? H5Pget_layout(dcpl) : H5D_LAYOUT_ERROR;
+  int nexternal = dcpl >= 0 && layout != H5D_VIRTUAL ? H5Pget_external_count(dcpl) : 0;
   int nfilters = dcpl >= 0 ? H5Pget_nfilters(dcpl) : -1;
+  char filter[64] = "";
+  if (nfilters > 0) {
+    unsigned flags, conf;
+    size_t nv = 0;
+    if (H5Pget_filter2(dcpl, 0, &flags, &nv, NULL, sizeof filter, filter, &conf) < 0)
+      filter[0] = '\0';
+    filter[sizeof filter - 1] = '\0';
+    for (char *p = filter; *p; p++) /* a name from the file: plain text only */
+      if (*p < 0x20 || *p > 0x7e) *p = '?';
+  }
   if (dcpl >= 0) H5Pclose(dcpl);
-  if (npoints < 0 || size == 0 || nfilters < 0)
+  if (layout == H5D_VIRTUAL)
+    return h5_bad(c, NN_BADINPUT, "%s: a virtual dataset (data mapped from other files); nnrun "
+                  "reads only data stored inside the results file", what);
+  if (nexternal != 0)
+    return h5_bad(c, NN_BADINPUT, "%s: its data is stored in %s (external storage); nnrun reads "
+                  "only data stored inside the results file", what,
+                  nexternal > 0 ? "another file" : "an unreadable list of files");
+  if (layout != H5D_CONTIGUOUS && layout != H5D_CHUNKED && layout != H5D_COMPACT)
     return h5_bad(c, NN_BADINPUT, "%s: cannot read its layout (damaged file?)", what);
-  hsize_t factor = nfilters > 0 ? 1100 : 1;
-  if ((hsize_t)npoints > HSIZE_UNDEF / size / factor ||
-      (hsize_t)npoints * size > have * factor)
+  if (nfilters != 0)
+    return h5_bad(c, NN_BADINPUT, "%s: stored through HDF5 filter%s '%s', which nnrun never "
+                  "writes (compressed? h5repack -f NONE undoes it)", what,
+                  nfilters > 1 ? "s" : "", nfilters > 0 && filter[0] ? filter : "?");
+  hsize_t file_size = 0;
+  if ((fid = H5Iget_file_id(d)) < 0 || H5Fget_filesize(fid, &file_size) < 0) file_size = 0;
+  if (fid >= 0) H5Fclose(fid);
+  if (npoints < 0 || size == 0 || file_size == 0)
+    return h5_bad(c, NN_BADINPUT, "%s: cannot read its layout (damaged file?)", what);
+  hsize_t have = H5Dget_storage_size(d);
+  if ((hsize_t)npoints > file_size / size)
+    return h5_bad(c, NN_BADINPUT, "%s: declares %llu elements of %zu bytes, more than the whole "
+                  "file of %llu bytes holds (damaged file?)", what, (unsigned long long)npoints,
+                  size, (unsigned long long)file_size);
+  if ((hsize_t)npoints * size > have)
     return h5_bad(c, NN_BADINPUT, "%s: declares %llu elements of %zu bytes, but the file holds %llu "
                "bytes of them (damaged file?)", what, (unsigned long long)npoints, size,
                (unsigned long long)have);
@@ -288,10 +348,7 @@ int h5_open_dset(h5_reader *c, hid_t loc, const char *what, const char *name, en
   hid_t t = -1, s = -1;
   int status;
   *out = -1;
-  htri_t there = H5Lexists(loc, name, H5P_DEFAULT);
-  if (there <= 0)
-    return h5_bad(c, NN_BADINPUT, "%s: %s", what,
-               there ? "cannot look it up (damaged file?)" : "missing");
+  if ((status = h5_check_link(c, loc, what, name))) return status;
   if (h5_object_type(loc, name) != H5O_TYPE_DATASET)
     return h5_bad(c, NN_BADINPUT, "%s: expected a dataset", what);
   if ((*out = H5Dopen2(loc, name, H5P_DEFAULT)) < 0 || (t = H5Dget_type(*out)) < 0 ||

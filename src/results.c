@@ -823,14 +823,23 @@ static int read_test(h5_reader *c, hid_t f, results *r) {
       (status = h5_read_dset(c, "/test/accuracy", d, H5T_NATIVE_DOUBLE, 1, &r->test_accuracy)) ||
       (status = h5_open_dset(c, g, "/test/n", "n", H5K_INT, 0, none, &d)) ||
       (status = h5_read_dset(c, "/test/n", d, H5T_NATIVE_LLONG, 1, &n)) ||
-      (status = h5_load_dset(c, g, "/test/confusion", "confusion", H5K_INT, 2, kk, H5T_NATIVE_LONG,
-                          sizeof(long), &buf)))
+      (status = peek_dims(c, g, "/test/confusion", "confusion", H5K_INT, 2, kk)))
+    goto done;
+  /* without a model (a summary) the classes are still those of a model:
+   * checked before anything is allocated for the matrix */
+  if (kk[0] != kk[1] || kk[0] < 2 || kk[0] > DATA_MAX_CLASSES) {
+    status = h5_bad(c, NN_BADINPUT, "/test/confusion: expected a square matrix of 2 to %d "
+                    "classes, got (%llu, %llu)", DATA_MAX_CLASSES, (unsigned long long)kk[0],
+                    (unsigned long long)kk[1]);
+    goto done;
+  }
+  if ((status = h5_load_dset(c, g, "/test/confusion", "confusion", H5K_INT, 2, kk,
+                             H5T_NATIVE_LONG, sizeof(long), &buf)))
     goto done;
   r->test_n = (long)n;
   r->confusion = buf;
   buf = NULL;
   r->has_test = 1;
-  if (kk[0] != kk[1]) status = h5_bad(c, NN_BADINPUT, "/test/confusion: expected a square matrix");
 done:
   free(buf);
   H5Gclose(g);
