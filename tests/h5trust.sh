@@ -12,7 +12,7 @@ NNCOMPARE=$top_builddir/src/nncompare
 NNPLOT=$top_builddir/src/nnplot
 NNSWEEP=$top_builddir/src/nnsweep
 H5EDIT=$top_builddir/tests/h5edit
-T="timeout 60" # a FIFO must never block a reader; generous for sanitizer builds
+T="timeout ${H5TRUST_TIMEOUT:-60}" # a FIFO must never block a reader; generous for sanitizers
 
 make_tiny "$tmp/tiny"
 cat >"$tmp/tiny.yaml" <<EOT
@@ -105,5 +105,42 @@ if [ -x /usr/bin/time ]; then # and what a refused bomb costs: nothing like 1 GB
     [ "$(tail -1 rss)" -lt 200000 ] && pass || fail "$p used $(tail -1 rss) kB on a refused bomb"
   done
 fi
+
+# ---- item 15: nnrun writes superblock 2 and object headers 2, whose metadata
+# carry checksums, so a flipped byte in them is refused, never read as data
+# (superblock 0, written before, has none).  Superblock byte 11 holds the
+# file-consistency flags, which HDF5 1.10 does not otherwise look at in
+# superblock 2: only the checksum can tell.
+[ "$("$H5DUMP" -B -H good.h5 | sed -n 's/.*SUPERBLOCK_VERSION //p')" -ge 2 ] && pass ||
+  fail "good.h5 is not written with superblock 2 or later"
+flip() { # flip FILE OFFSET: inverts one byte in place
+  _b=$(od -An -tu1 -j "$2" -N1 "$1" | tr -d ' ')
+  printf "\\$(printf '%03o' $((_b ^ 255)))" | dd of="$1" bs=1 seek="$2" conv=notrunc 2>/dev/null
+}
+cp good.h5 flip-super.h5 && flip flip-super.h5 11
+refused flip-super.h5 "cannot open HDF5 file (damaged?)" all
+# every object header (OHDR, a signature only the checksummed version 2 has):
+# one byte flipped in its first message, and nneval, which opens them all, refuses
+headers=$(grep -obUa OHDR good.h5 | cut -d: -f1)
+[ "$(echo $headers | wc -w)" -ge 20 ] && pass || fail "good.h5 has $(echo $headers | wc -w) checksummed object headers"
+for o in $headers; do
+  cp good.h5 flip.h5 && flip flip.h5 $((o + 12))
+  expect 2 $T "$NNEVAL" --no-store --data "$tmp/tiny" flip.h5 && [ "$(wc -l <"$tmp/err")" -eq 1 ] &&
+    grep -q "^nneval: flip.h5: " "$tmp/err" && pass || { fail "a flipped byte at $((o + 12)) was not refused"; cat "$tmp/err" >&2; }
+done
+
+# ---- old files (superblock 0, fixed-length strings) still read, whole: a
+# file of the old nnrun summarizes the same before and after resedit read it
+# (results_read) and wrote it again (results_write, superblock 2)
+fx=$top_srcdir/tests/fixtures/v0/tiny-adam.h5
+[ "$("$H5DUMP" -B -H "$fx" | sed -n 's/.*SUPERBLOCK_VERSION //p')" = 0 ] && pass ||
+  fail "$fx is not superblock 0"
+expect 0 $T "$NNCOMPARE" "$fx" && cp "$tmp/out" old.out
+cp "$fx" re.h5 && chmod u+w re.h5
+expect 0 $T "$top_builddir/tests/resedit" re.h5
+expect 0 $T "$NNCOMPARE" re.h5 && cmp -s old.out "$tmp/out" && pass ||
+  fail "$fx does not read the same after a rewrite"
+[ "$("$H5DUMP" -B -H re.h5 | sed -n 's/.*SUPERBLOCK_VERSION //p')" -ge 2 ] && pass ||
+  fail "the rewrite of $fx is not superblock 2"
 
 finish
