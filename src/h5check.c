@@ -346,15 +346,19 @@ static int h5_check_storage(h5_reader *c, const char *what, hid_t d, hid_t t, hi
   H5D_layout_t layout = dcpl >= 0 ? H5Pget_layout(dcpl) : H5D_LAYOUT_ERROR;
   int nexternal = dcpl >= 0 && layout != H5D_VIRTUAL ? H5Pget_external_count(dcpl) : 0;
   int nfilters = dcpl >= 0 ? H5Pget_nfilters(dcpl) : -1;
-  char filter[64] = "";
+  char filter[64] = "", shown[96] = "";
   if (nfilters > 0) {
     unsigned flags, conf;
     size_t nv = 0;
-    if (H5Pget_filter2(dcpl, 0, &flags, &nv, NULL, sizeof filter, filter, &conf) < 0)
-      filter[0] = '\0';
+    H5Z_filter_t id = H5Pget_filter2(dcpl, 0, &flags, &nv, NULL, sizeof filter, filter, &conf);
     filter[sizeof filter - 1] = '\0';
     for (char *p = filter; *p; p++) /* a name from the file: plain text only */
       if (*p < 0x20 || *p > 0x7e) *p = '?';
+    if (id < 0) snprintf(shown, sizeof shown, "filters");
+    else if (filter[0]) snprintf(shown, sizeof shown, "filter '%s'", filter);
+    else snprintf(shown, sizeof shown, "filter %d", (int)id);
+    if (nfilters > 1 && id >= 0) snprintf(shown + strlen(shown), sizeof shown - strlen(shown),
+                                          " and %d more", nfilters - 1);
   }
   if (dcpl >= 0) H5Pclose(dcpl);
   if (layout == H5D_VIRTUAL)
@@ -367,9 +371,9 @@ static int h5_check_storage(h5_reader *c, const char *what, hid_t d, hid_t t, hi
   if (layout != H5D_CONTIGUOUS && layout != H5D_CHUNKED && layout != H5D_COMPACT)
     return h5_bad(c, NN_BADINPUT, "%s: cannot read its layout (damaged file?)", what);
   if (nfilters != 0)
-    return h5_bad(c, NN_BADINPUT, "%s: stored through HDF5 filter%s '%s', which nnrun never "
-                  "writes (compressed? h5repack -f NONE undoes it)", what,
-                  nfilters > 1 ? "s" : "", nfilters > 0 && filter[0] ? filter : "?");
+    return h5_bad(c, NN_BADINPUT, "%s: stored through HDF5 %s, which nnrun never writes "
+                  "(compressed? h5repack -f NONE undoes it)", what,
+                  nfilters > 0 ? shown : "filters");
   hsize_t file_size = 0;
   if ((fid = H5Iget_file_id(d)) < 0 || H5Fget_filesize(fid, &file_size) < 0) file_size = 0;
   if (fid >= 0) H5Fclose(fid);
