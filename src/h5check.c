@@ -322,8 +322,10 @@ static int h5_check_link(h5_reader *c, hid_t loc, const char *what, const char *
 int h5_open_group(h5_reader *c, hid_t loc, const char *what, const char *name, hid_t *g) {
   int status = h5_check_link(c, loc, what, name);
   if (status) return status;
-  if (h5_object_type(loc, name) != H5O_TYPE_GROUP)
-    return h5_bad(c, NN_BADINPUT, "%s: expected a group", what);
+  H5O_type_t type = h5_object_type(loc, name);
+  if (type == H5O_TYPE_UNKNOWN) /* a damaged header: a checksum, or worse */
+    return h5_bad(c, NN_BADINPUT, "%s: cannot read its object header (damaged file?)", what);
+  if (type != H5O_TYPE_GROUP) return h5_bad(c, NN_BADINPUT, "%s: expected a group", what);
   if ((*g = H5Gopen2(loc, name, H5P_DEFAULT)) < 0)
     return h5_bad(c, NN_BADINPUT, "%s: cannot open", what);
   return NN_OK;
@@ -399,8 +401,10 @@ int h5_open_dset(h5_reader *c, hid_t loc, const char *what, const char *name, en
   int status;
   *out = -1;
   if ((status = h5_check_link(c, loc, what, name))) return status;
-  if (h5_object_type(loc, name) != H5O_TYPE_DATASET)
-    return h5_bad(c, NN_BADINPUT, "%s: expected a dataset", what);
+  H5O_type_t type = h5_object_type(loc, name);
+  if (type == H5O_TYPE_UNKNOWN)
+    return h5_bad(c, NN_BADINPUT, "%s: cannot read its object header (damaged file?)", what);
+  if (type != H5O_TYPE_DATASET) return h5_bad(c, NN_BADINPUT, "%s: expected a dataset", what);
   if ((*out = H5Dopen2(loc, name, H5P_DEFAULT)) < 0 || (t = H5Dget_type(*out)) < 0 ||
       (s = H5Dget_space(*out)) < 0) {
     status = h5_bad(c, NN_BADINPUT, "%s: cannot open", what);
