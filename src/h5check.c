@@ -15,8 +15,9 @@
 /* ================================================================ writer
  * Each helper returns 0 or -1; on -1 the caller names the object that failed. */
 
-/* A file access property list: 1.8-compatible object formats (dense attribute
- * storage for a long command line), and no failure where file locks are not
+/* A file access property list: the 1.8 file format at both bounds
+ * (superblock 2 and object headers 2, whose metadata carry checksums; dense
+ * attribute storage for a long command line), and no failure where file locks are not
  * supported (NFS).  Negative on failure. */
 hid_t h5_fapl(void) {
   hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
@@ -33,15 +34,60 @@ fail:
   return -1;
 }
 
+/* Bob Jenkins' lookup3 hash (hashlittle, initial value 0): the checksum of
+ * HDF5's metadata (H5_checksum_metadata), read byte by byte. */
+#define ROT32(x, k) (((x) << (k)) | ((x) >> (32 - (k))))
+static uint32_t lookup3(const unsigned char *k, size_t n) {
+  uint32_t a, b, c;
+  a = b = c = 0xdeadbeefu + (uint32_t)n;
+  for (; n > 12; n -= 12, k += 12) {
+    a += k[0] + ((uint32_t)k[1] << 8) + ((uint32_t)k[2] << 16) + ((uint32_t)k[3] << 24);
+    b += k[4] + ((uint32_t)k[5] << 8) + ((uint32_t)k[6] << 16) + ((uint32_t)k[7] << 24);
+    c += k[8] + ((uint32_t)k[9] << 8) + ((uint32_t)k[10] << 16) + ((uint32_t)k[11] << 24);
+    a -= c, a ^= ROT32(c, 4), c += b;
+    b -= a, b ^= ROT32(a, 6), a += c;
+    c -= b, c ^= ROT32(b, 8), b += a;
+    a -= c, a ^= ROT32(c, 16), c += b;
+    b -= a, b ^= ROT32(a, 19), a += c;
+    c -= b, c ^= ROT32(b, 4), b += a;
+  }
+  if (n == 0) return c;
+  uint32_t w[3] = {0, 0, 0};
+  for (size_t i = 0; i < n; i++) w[i / 4] += (uint32_t)k[i] << (8 * (i % 4));
+  a += w[0], b += w[1], c += w[2];
+  c ^= b, c -= ROT32(b, 14);
+  a ^= c, a -= ROT32(c, 11);
+  b ^= a, b -= ROT32(a, 25);
+  c ^= b, c -= ROT32(b, 16);
+  a ^= c, a -= ROT32(c, 4);
+  b ^= a, b -= ROT32(a, 14);
+  c ^= b, c -= ROT32(b, 24);
+  return c;
+}
+
+int h5_fix_image(void *image, size_t size) {
+  unsigned char *p = image;
+  static const unsigned char sig[8] = {0x89, 'H', 'D', 'F', '\r', '\n', 0x1a, '\n'};
+  if (size < 12 || memcmp(p, sig, 8) != 0) return -1;
+  if (p[8] < 2) return 0; /* superblocks 0 and 1 have no checksum */
+  /* signature, version, sizes of offsets and lengths, flags; base, extension,
+   * EOF and root addresses; then the checksum */
+  const size_t n = 12 + 4 * (size_t)p[9];
+  if (n + 4 > size) return -1;
+  uint32_t sum = lookup3(p, n);
+  for (int i = 0; i < 4; i++) p[n + i] = (unsigned char)(sum >> (8 * i));
+  return 0;
+}
+
 /* ================================================================ writer
  * Each helper returns 0 or -1; on -1 the caller names the object that failed. */
 
-/* A fixed-length NUL-terminated UTF-8 string type for s. */
-hid_t h5_string_type(const char *s) {
+/* The string type of every text nnrun writes: variable-length UTF-8, which
+ * h5py reads as str (fixed-length strings come back as bytes). */
+hid_t h5_string_type(void) {
   hid_t t = H5Tcopy(H5T_C_S1);
   if (t < 0) return -1;
-  if (H5Tset_size(t, strlen(s) + 1) < 0 || H5Tset_strpad(t, H5T_STR_NULLTERM) < 0 ||
-      H5Tset_cset(t, H5T_CSET_UTF8) < 0) {
+  if (H5Tset_size(t, H5T_VARIABLE) < 0 || H5Tset_cset(t, H5T_CSET_UTF8) < 0) {
     H5Tclose(t);
     return -1;
   }
@@ -63,9 +109,9 @@ done:
 
 int h5_write_attr_str(hid_t loc, const char *name, const char *s) {
   if (!s) s = "";
-  hid_t t = h5_string_type(s);
+  hid_t t = h5_string_type();
   if (t < 0) return -1;
-  int rc = h5_write_attr(loc, name, t, t, s);
+  int rc = h5_write_attr(loc, name, t, t, &s); /* a variable-length string: its pointer */
   if (H5Tclose(t) < 0) rc = -1;
   return rc;
 }
@@ -247,34 +293,100 @@ static H5O_type_t h5_object_type(hid_t loc, const char *name) {
   return info.type;
 }
 
-/* Opens group what (its full name, for messages) = name of loc. */
-int h5_open_group(h5_reader *c, hid_t loc, const char *what, const char *name, hid_t *g) {
+/* Checks that name in loc is a hard link, an object of this file: a soft or
+ * external link (or a user-defined one) would make the reader open what the
+ * link points to, another object or another file (a FIFO hangs the reader,
+ * a secret file is read).  It does not follow the link to look. */
+static int h5_check_link(h5_reader *c, hid_t loc, const char *what, const char *name) {
   htri_t there = H5Lexists(loc, name, H5P_DEFAULT);
   if (there <= 0)
     return h5_bad(c, NN_BADINPUT, "%s: %s", what,
                there ? "cannot look it up (damaged file?)" : "missing");
-  if (h5_object_type(loc, name) != H5O_TYPE_GROUP)
-    return h5_bad(c, NN_BADINPUT, "%s: expected a group", what);
+#if H5_VERSION_GE(1, 12, 0)
+  H5L_info2_t info;
+  herr_t rc = H5Lget_info2(loc, name, &info, H5P_DEFAULT);
+#else
+  H5L_info_t info;
+  herr_t rc = H5Lget_info(loc, name, &info, H5P_DEFAULT);
+#endif
+  if (rc < 0) return h5_bad(c, NN_BADINPUT, "%s: cannot look it up (damaged file?)", what);
+  if (info.type != H5L_TYPE_HARD)
+    return h5_bad(c, NN_BADINPUT, "%s: %s, not an object of this file (nnrun follows no links)",
+                  what, info.type == H5L_TYPE_SOFT       ? "a soft link"
+                        : info.type == H5L_TYPE_EXTERNAL ? "an external link to another file"
+                                                         : "a user-defined link");
+  return NN_OK;
+}
+
+/* Opens group what (its full name, for messages) = name of loc. */
+int h5_open_group(h5_reader *c, hid_t loc, const char *what, const char *name, hid_t *g) {
+  int status = h5_check_link(c, loc, what, name);
+  if (status) return status;
+  H5O_type_t type = h5_object_type(loc, name);
+  if (type == H5O_TYPE_UNKNOWN) /* a damaged header: a checksum, or worse */
+    return h5_bad(c, NN_BADINPUT, "%s: cannot read its object header (damaged file?)", what);
+  if (type != H5O_TYPE_GROUP) return h5_bad(c, NN_BADINPUT, "%s: expected a group", what);
   if ((*g = H5Gopen2(loc, name, H5P_DEFAULT)) < 0)
     return h5_bad(c, NN_BADINPUT, "%s: cannot open", what);
   return NN_OK;
 }
 
-/* Checks that the file holds the data of dataset d (type t, space s) before
- * anyone allocates for it: a damaged or hostile file may declare any extent.
- * Filtered (compressed) data may expand up to deflate's best ratio. */
+/* Checks that dataset d (type t, space s) keeps its data inside the file,
+ * as nnrun writes it, before anyone reads or allocates for it:
+ *   - layout contiguous, chunked or compact; no external storage (raw data
+ *     in another file: /etc/shadow, a FIFO) and no virtual layout (data
+ *     mapped from other files);
+ *   - no filters: nnrun writes none, and compression is what lets a small
+ *     file declare a huge dataset (deflate packs 1 GB of zeros into 1 MB);
+ *   - without filters the data's bytes are in the file, so a dataset that
+ *     declares more bytes than the whole file is damaged or hostile.
+ * A reader then allocates at most the file's size per dataset. */
 static int h5_check_storage(h5_reader *c, const char *what, hid_t d, hid_t t, hid_t s) {
   hssize_t npoints = H5Sget_simple_extent_npoints(s);
   size_t size = H5Tget_size(t);
-  hsize_t have = H5Dget_storage_size(d);
-  hid_t dcpl = H5Dget_create_plist(d);
+  hid_t dcpl = H5Dget_create_plist(d), fid = -1;
+  H5D_layout_t layout = dcpl >= 0 ? H5Pget_layout(dcpl) : H5D_LAYOUT_ERROR;
+  int nexternal = dcpl >= 0 && layout != H5D_VIRTUAL ? H5Pget_external_count(dcpl) : 0;
   int nfilters = dcpl >= 0 ? H5Pget_nfilters(dcpl) : -1;
+  char filter[64] = "", shown[96] = "";
+  if (nfilters > 0) {
+    unsigned flags, conf;
+    size_t nv = 0;
+    H5Z_filter_t id = H5Pget_filter2(dcpl, 0, &flags, &nv, NULL, sizeof filter, filter, &conf);
+    filter[sizeof filter - 1] = '\0';
+    for (char *p = filter; *p; p++) /* a name from the file: plain text only */
+      if (*p < 0x20 || *p > 0x7e) *p = '?';
+    if (id < 0) snprintf(shown, sizeof shown, "filters");
+    else if (filter[0]) snprintf(shown, sizeof shown, "filter '%s'", filter);
+    else snprintf(shown, sizeof shown, "filter %d", (int)id);
+    if (nfilters > 1 && id >= 0) snprintf(shown + strlen(shown), sizeof shown - strlen(shown),
+                                          " and %d more", nfilters - 1);
+  }
   if (dcpl >= 0) H5Pclose(dcpl);
-  if (npoints < 0 || size == 0 || nfilters < 0)
+  if (layout == H5D_VIRTUAL)
+    return h5_bad(c, NN_BADINPUT, "%s: a virtual dataset (data mapped from other files); nnrun "
+                  "reads only data stored inside the results file", what);
+  if (nexternal != 0)
+    return h5_bad(c, NN_BADINPUT, "%s: its data is stored in %s (external storage); nnrun reads "
+                  "only data stored inside the results file", what,
+                  nexternal > 0 ? "another file" : "an unreadable list of files");
+  if (layout != H5D_CONTIGUOUS && layout != H5D_CHUNKED && layout != H5D_COMPACT)
     return h5_bad(c, NN_BADINPUT, "%s: cannot read its layout (damaged file?)", what);
-  hsize_t factor = nfilters > 0 ? 1100 : 1;
-  if ((hsize_t)npoints > HSIZE_UNDEF / size / factor ||
-      (hsize_t)npoints * size > have * factor)
+  if (nfilters != 0)
+    return h5_bad(c, NN_BADINPUT, "%s: stored through HDF5 %s, which nnrun never writes "
+                  "(compressed? h5repack -f NONE undoes it)", what,
+                  nfilters > 0 ? shown : "filters");
+  hsize_t file_size = 0;
+  if ((fid = H5Iget_file_id(d)) < 0 || H5Fget_filesize(fid, &file_size) < 0) file_size = 0;
+  if (fid >= 0) H5Fclose(fid);
+  if (npoints < 0 || size == 0 || file_size == 0)
+    return h5_bad(c, NN_BADINPUT, "%s: cannot read its layout (damaged file?)", what);
+  hsize_t have = H5Dget_storage_size(d);
+  if ((hsize_t)npoints > file_size / size)
+    return h5_bad(c, NN_BADINPUT, "%s: declares %llu elements of %zu bytes, more than the whole "
+                  "file of %llu bytes holds (damaged file?)", what, (unsigned long long)npoints,
+                  size, (unsigned long long)file_size);
+  if ((hsize_t)npoints * size > have)
     return h5_bad(c, NN_BADINPUT, "%s: declares %llu elements of %zu bytes, but the file holds %llu "
                "bytes of them (damaged file?)", what, (unsigned long long)npoints, size,
                (unsigned long long)have);
@@ -288,12 +400,11 @@ int h5_open_dset(h5_reader *c, hid_t loc, const char *what, const char *name, en
   hid_t t = -1, s = -1;
   int status;
   *out = -1;
-  htri_t there = H5Lexists(loc, name, H5P_DEFAULT);
-  if (there <= 0)
-    return h5_bad(c, NN_BADINPUT, "%s: %s", what,
-               there ? "cannot look it up (damaged file?)" : "missing");
-  if (h5_object_type(loc, name) != H5O_TYPE_DATASET)
-    return h5_bad(c, NN_BADINPUT, "%s: expected a dataset", what);
+  if ((status = h5_check_link(c, loc, what, name))) return status;
+  H5O_type_t type = h5_object_type(loc, name);
+  if (type == H5O_TYPE_UNKNOWN)
+    return h5_bad(c, NN_BADINPUT, "%s: cannot read its object header (damaged file?)", what);
+  if (type != H5O_TYPE_DATASET) return h5_bad(c, NN_BADINPUT, "%s: expected a dataset", what);
   if ((*out = H5Dopen2(loc, name, H5P_DEFAULT)) < 0 || (t = H5Dget_type(*out)) < 0 ||
       (s = H5Dget_space(*out)) < 0) {
     status = h5_bad(c, NN_BADINPUT, "%s: cannot open", what);

@@ -21,9 +21,17 @@
 
 #include "error.h"
 
-/* A file access property list: 1.8-compatible object formats, and no failure
- * where file locks are not supported (NFS).  Negative on failure. */
+/* A file access property list: the 1.8 file format (superblock 2, metadata
+ * checksums), and no failure where file locks are not supported (NFS).
+ * Negative on failure. */
 hid_t h5_fapl(void);
+
+/* Sets the superblock checksum of a file image from H5Fget_file_image().
+ * HDF5 1.10 takes the image of a file open for writing with the
+ * superblock's file-consistency flags cleared, but leaves the checksum that
+ * was computed over the flags set (write access), so the image would not
+ * open.  0, or -1 when image is no HDF5 superblock. */
+int h5_fix_image(void *image, size_t size);
 
 /* ---------------------------------------------------------------- writers */
 
@@ -33,8 +41,8 @@ typedef struct h5_wprops {
   hid_t fcpl, dcpl, gcpl;  /* the file's (for the root group), datasets', groups' */
 } h5_wprops;
 
-/* A fixed-length NUL-terminated UTF-8 string type for s. */
-hid_t h5_string_type(const char *s);
+/* The string type of all text written: variable-length UTF-8. */
+hid_t h5_string_type(void);
 
 /* Scalar attributes of loc: a string (NULL as ""), int64, float64, uint32. */
 int h5_write_attr_str(hid_t loc, const char *name, const char *s);

@@ -5,8 +5,10 @@
  * exits.
  *
  * Representation choices (readers of the file rely on them):
- *   strings   fixed-length, NUL-terminated UTF-8 scalars (the h5_reader also
- *             accepts variable-length strings, as h5py writes them);
+ *   file      the HDF5 1.8 format: superblock 2 and object headers 2, whose
+ *             metadata carry checksums (older files, superblock 0, still read);
+ *   strings   variable-length UTF-8 scalars, which h5py reads as str (the
+ *             reader also takes the fixed-length strings of older files);
  *   integers  int64 little-endian, except the *_crc32 attributes of /data,
  *             which are uint32 and the index datasets, which are uint64;
  *   reals     IEEE float64 little-endian; datasets contiguous, uncompressed.
@@ -101,8 +103,8 @@ void results_quiet_hdf5(void) {
 
 /* ================================================================ writer */
 
-/* Attributes live in the object header, which the superblock-0 format that
- * results_write() uses caps at 64 KiB: a longer command line is cut. */
+/* A command line longer than this is cut: it is a note, not data (and files
+ * of the superblock-0 format, written before, capped object headers at 64 KiB). */
 #define COMMAND_LINE_MAX 32768
 
 static int write_root(hid_t f, const results *r, const char **what) {
@@ -139,9 +141,9 @@ static int write_spec(const h5_wprops *p, hid_t f, const results *r, const char 
   char *yaml = spec_to_yaml(&r->spec);
   *what = "/spec";
   if (!yaml) goto done;
-  if ((t = h5_string_type(yaml)) < 0 || (space = H5Screate(H5S_SCALAR)) < 0) goto done;
+  if ((t = h5_string_type()) < 0 || (space = H5Screate(H5S_SCALAR)) < 0) goto done;
   dset = H5Dcreate2(f, "spec", t, space, H5P_DEFAULT, p->dcpl, H5P_DEFAULT);
-  if (dset < 0 || H5Dwrite(dset, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, yaml) < 0) goto done;
+  if (dset < 0 || H5Dwrite(dset, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, &yaml) < 0) goto done;
   for (size_t i = 0; i < spec_nkeys(); i++) {
     const char *key = spec_key_path(i);
     char text[SPEC_PATH_MAX + 64];
@@ -347,7 +349,6 @@ int results_write(const results *r, const char *path, nn_error *err) {
   fs_dirname(path, dir, sizeof dir);
 
   if ((fapl = h5_fapl()) < 0 || H5Pset_fapl_core(fapl, 1 << 20, 0) < 0 ||
-      H5Pset_libver_bounds(fapl, H5F_LIBVER_EARLIEST, H5F_LIBVER_V18) < 0 ||
       (props.fcpl = H5Pcreate(H5P_FILE_CREATE)) < 0 ||
       (props.dcpl = H5Pcreate(H5P_DATASET_CREATE)) < 0 ||
       (props.gcpl = H5Pcreate(H5P_GROUP_CREATE)) < 0 ||
@@ -370,7 +371,8 @@ int results_write(const results *r, const char *path, nn_error *err) {
   }
   ssize_t size;
   if (H5Fflush(f, H5F_SCOPE_GLOBAL) < 0 || (size = H5Fget_file_image(f, NULL, 0)) <= 0 ||
-      !(image = malloc((size_t)size)) || H5Fget_file_image(f, image, (size_t)size) != size) {
+      !(image = malloc((size_t)size)) || H5Fget_file_image(f, image, (size_t)size) != size ||
+      h5_fix_image(image, (size_t)size) < 0) {
     nn_error_set(err, NN_FAIL, "%s: cannot build the file image (%s)", path,
                  image ? "HDF5 failed" : "out of memory");
     goto done;
@@ -854,14 +856,23 @@ static int read_test(h5_reader *c, hid_t f, results *r) {
       (status = h5_read_dset(c, "/test/accuracy", d, H5T_NATIVE_DOUBLE, 1, &r->test_accuracy)) ||
       (status = h5_open_dset(c, g, "/test/n", "n", H5K_INT, 0, none, &d)) ||
       (status = h5_read_dset(c, "/test/n", d, H5T_NATIVE_LLONG, 1, &n)) ||
-      (status = h5_load_dset(c, g, "/test/confusion", "confusion", H5K_INT, 2, kk, H5T_NATIVE_LONG,
-                          sizeof(long), &buf)))
+      (status = peek_dims(c, g, "/test/confusion", "confusion", H5K_INT, 2, kk)))
+    goto done;
+  /* without a model (a summary) the classes are still those of a model:
+   * checked before anything is allocated for the matrix */
+  if (kk[0] != kk[1] || kk[0] < 2 || kk[0] > DATA_MAX_CLASSES) {
+    status = h5_bad(c, NN_BADINPUT, "/test/confusion: expected a square matrix of 2 to %d "
+                    "classes, got (%llu, %llu)", DATA_MAX_CLASSES, (unsigned long long)kk[0],
+                    (unsigned long long)kk[1]);
+    goto done;
+  }
+  if ((status = h5_load_dset(c, g, "/test/confusion", "confusion", H5K_INT, 2, kk,
+                             H5T_NATIVE_LONG, sizeof(long), &buf)))
     goto done;
   r->test_n = (long)n;
   r->confusion = buf;
   buf = NULL;
   r->has_test = 1;
-  if (kk[0] != kk[1]) status = h5_bad(c, NN_BADINPUT, "/test/confusion: expected a square matrix");
 done:
   free(buf);
   H5Gclose(g);

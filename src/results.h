@@ -127,10 +127,14 @@ int results_add_epoch(results *r, const results_epoch *row, nn_error *err);
  * failed" on any I/O error. */
 int results_write(const results *r, const char *path, nn_error *err);
 
-/* Reads a whole file written by results_write().  Checks the format attribute,
- * the version, and the type and shape of every dataset before reading it, and
- * that the shapes agree with each other and with the spec; NN_BADINPUT with
- * "PATH: OBJECT: expected ..., got ..." for a foreign or damaged file.
+/* Reads a whole file written by results_write() (or by an older nnrun:
+ * superblock 0, fixed-length strings).  Checks the format attribute, the
+ * version, and the type and shape of every dataset before reading it, and
+ * that the shapes agree with each other and with the spec; every object it
+ * opens must be a hard link of the file, every dataset stored inside it
+ * (no external storage, virtual layout or filter) and no larger than the
+ * file; NN_BADINPUT with "PATH: OBJECT: expected ..., got ..." for a
+ * foreign, damaged or hostile file.
  * r must be freshly results_init()ed or freed. */
 int results_read(results *r, const char *path, nn_error *err);
 

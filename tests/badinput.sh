@@ -129,7 +129,8 @@ while IFS="$tab" read -r name progs recipe msg; do
   rm -rf "$tmp/saved"
   if [ -e "$f" ]; then cp -r "$f" "$tmp/saved"; fi
   ls -A "$tmp/rc" >"$tmp/before"
-  msg=$(printf '%s' "$msg" | sed "s|@F@|$f|g; s|@D@|$tmp/good-csv|g; s|@TESTCRC@|$testcrc|g")
+  size=$([ -f "$f" ] && wc -c <"$f" || echo 0)
+  msg=$(printf '%s' "$msg" | sed "s|@F@|$f|g; s|@D@|$tmp/good-csv|g; s|@TESTCRC@|$testcrc|g; s|@SIZE@|$size|g")
   # nneval: the exact message; the file untouched
   expect 2 "$NNEVAL" "$f" || echo "  in results case $name" >&2
   case $msg in

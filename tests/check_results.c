@@ -15,6 +15,7 @@
 
 #include <hdf5.h>
 
+#include "h5check.h"
 #include "results.h"
 
 #define D 6
@@ -576,6 +577,49 @@ START_TEST(h5dump_reads_it) {
 }
 END_TEST
 
+/* Opens a file image read-only in memory; 1 when HDF5 takes it. */
+static int image_opens(const void *image, size_t size) {
+  hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
+  ck_assert(fapl >= 0 && H5Pset_fapl_core(fapl, 1 << 16, 0) >= 0 &&
+            H5Pset_file_image(fapl, (void *)image, size) >= 0);
+  hid_t f = H5Fopen("image.h5", H5F_ACC_RDONLY, fapl);
+  H5Pclose(fapl);
+  if (f < 0) return 0;
+  H5Fclose(f);
+  return 1;
+}
+
+/* Issue 10, item 15: HDF5 1.10 hands out the image of a file open for
+ * writing with the superblock's consistency flags cleared but the checksum
+ * of the flags set; h5_fix_image() makes the image open again. */
+START_TEST(file_image_checksum) {
+  results_quiet_hdf5();
+  hid_t fapl = h5_fapl();
+  ck_assert(fapl >= 0 && H5Pset_fapl_core(fapl, 1 << 16, 0) >= 0);
+  hid_t f = H5Fcreate("mem.h5", H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
+  H5Pclose(fapl);
+  ck_assert(f >= 0);
+  ck_assert_int_eq(h5_write_attr_str(f, "status", "complete"), 0);
+  ck_assert(H5Fflush(f, H5F_SCOPE_GLOBAL) >= 0);
+  ssize_t size = H5Fget_file_image(f, NULL, 0);
+  ck_assert(size > 48);
+  unsigned char *image = malloc((size_t)size);
+  ck_assert(image && H5Fget_file_image(f, image, (size_t)size) == size);
+  H5Fclose(f);
+  ck_assert_int_ge(image[8], 2); /* superblock 2: checksummed */
+  ck_assert_int_eq(h5_fix_image(image, (size_t)size), 0);
+  ck_assert(image_opens(image, (size_t)size));
+  image[47] ^= 1; /* the checksum itself, wrong: refused */
+  ck_assert(!image_opens(image, (size_t)size));
+  ck_assert_int_eq(h5_fix_image(image, (size_t)size), 0);
+  ck_assert(image_opens(image, (size_t)size));
+  ck_assert_int_eq(h5_fix_image(image, 8), -1);
+  memset(image, 0, 8);
+  ck_assert_int_eq(h5_fix_image(image, (size_t)size), -1);
+  free(image);
+}
+END_TEST
+
 START_TEST(write_time_mnist_size) {
   results r;
   nn_error err = {0};
@@ -768,6 +812,7 @@ static Suite *results_suite(void) {
   tcase_add_test(tc, read_spec_disagrees);
   tcase_add_test(tc, read_status_only);
   tcase_add_test(tc, h5dump_reads_it);
+  tcase_add_test(tc, file_image_checksum);
   tcase_add_test(tc, write_time_mnist_size);
   suite_add_tcase(s, tc);
   return s;

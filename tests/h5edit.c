@@ -10,6 +10,14 @@
  *   h5edit FILE text OBJ TEXT             replace OBJ by a scalar string dataset
  *   h5edit FILE attr OBJ NAME TYPE VALUE  replace attribute NAME of OBJ
  *   h5edit FILE rmattr OBJ NAME           delete attribute NAME of OBJ
+ *   h5edit FILE external OBJ TYPE DIMS TARGET  replace OBJ by a dataset whose
+ *                                         storage is the file TARGET (external)
+ *   h5edit FILE virtual OBJ TYPE DIMS TARGET SRC  the same as a virtual dataset
+ *                                         mapping all of dataset SRC of TARGET
+ *   h5edit FILE extlink OBJ TARGET SRC    replace OBJ by an external link to SRC of TARGET
+ *   h5edit FILE softlink OBJ SRC          replace OBJ by a soft link to SRC
+ *   h5edit FILE deflate OBJ TYPE DIMS     replace OBJ by zeros, chunked and deflated
+ *                                         (a compression bomb for large DIMS)
  *
  * TYPE: f64 f32 i64 i32 u8 str; DIMS: scalar, N, NxM or NxMxK.
  */
@@ -97,6 +105,51 @@ static void make_dset(hid_t f, const char *obj, const char *tname, const char *d
   if (H5Dclose(d) < 0 || H5Pclose(dcpl) < 0 || H5Sclose(s) < 0 || H5Tclose(t) < 0) die("close");
 }
 
+/* The crafted layouts: external storage, virtual, deflate (see the usage above). */
+static void make_layout(hid_t f, const char *op, const char *obj, const char *tname,
+                        const char *dims, const char *target, const char *src) {
+  hid_t t = type_of(tname, 2), s = space_of(dims), dcpl = H5Pcreate(H5P_DATASET_CREATE);
+  if (t < 0 || s < 0 || dcpl < 0) die("type, space or property list");
+  hssize_t n = H5Sget_simple_extent_npoints(s);
+  size_t size = H5Tget_size(t);
+  int rank = H5Sget_simple_extent_ndims(s);
+  hsize_t d[3] = {1, 1, 1};
+  if (rank > 0) H5Sget_simple_extent_dims(s, d, NULL);
+  if (!strcmp(op, "external")) {
+    if (H5Pset_external(dcpl, target, 0, (hsize_t)n * size) < 0) die("H5Pset_external");
+  } else if (!strcmp(op, "virtual")) {
+    hid_t ss = H5Scopy(s); /* the source is never opened here: it may be a FIFO */
+    if (ss < 0 || H5Pset_virtual(dcpl, s, target, src, ss) < 0) die("H5Pset_virtual");
+    H5Sclose(ss);
+  } else { /* deflate: chunks of up to 1M elements along the first axis */
+    hsize_t chunk[3] = {d[0], d[1], d[2]};
+    hsize_t per_row = (hsize_t)n / (d[0] ? d[0] : 1);
+    chunk[0] = per_row ? ((hsize_t)1 << 20) / per_row : 1;
+    if (chunk[0] == 0) chunk[0] = 1;
+    if (chunk[0] > d[0]) chunk[0] = d[0] ? d[0] : 1;
+    if (H5Pset_chunk(dcpl, rank, chunk) < 0 || H5Pset_deflate(dcpl, 9) < 0) die("H5Pset_deflate");
+  }
+  unlink_obj(f, obj);
+  hid_t ds = H5Dcreate2(f, obj, t, s, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+  if (ds < 0) die("H5Dcreate2");
+  if (!strcmp(op, "deflate")) { /* write every chunk, one slab of zeros at a time */
+    hsize_t rows = ((hsize_t)1 << 20) / ((hsize_t)n / (d[0] ? d[0] : 1) ? (hsize_t)n / d[0] : 1);
+    if (rows == 0) rows = 1;
+    char *zeros = calloc((size_t)(rows * ((hsize_t)n / (d[0] ? d[0] : 1))) + 1, size);
+    if (!zeros) die("calloc");
+    for (hsize_t r = 0; r < d[0]; r += rows) {
+      hsize_t start[3] = {r, 0, 0}, count[3] = {d[0] - r < rows ? d[0] - r : rows, d[1], d[2]};
+      hid_t ms = H5Screate_simple(rank, count, NULL);
+      if (ms < 0 || H5Sselect_hyperslab(s, H5S_SELECT_SET, start, NULL, count, NULL) < 0 ||
+          H5Dwrite(ds, t, ms, s, H5P_DEFAULT, zeros) < 0)
+        die("H5Dwrite");
+      H5Sclose(ms);
+    }
+    free(zeros);
+  }
+  if (H5Dclose(ds) < 0 || H5Pclose(dcpl) < 0 || H5Sclose(s) < 0 || H5Tclose(t) < 0) die("close");
+}
+
 static void set_attr(hid_t f, const char *obj, const char *name, const char *tname,
                      const char *value) {
   hid_t o = H5Oopen(f, obj, H5P_DEFAULT);
@@ -138,6 +191,16 @@ int main(int argc, char **argv) {
     if (g < 0 || H5Gclose(g) < 0) die("H5Gcreate2");
   } else if (!strcmp(op, "attr") && argc == 7) {
     set_attr(f, obj, argv[4], argv[5], argv[6]);
+  } else if ((!strcmp(op, "external") && argc == 7) || (!strcmp(op, "virtual") && argc == 8) ||
+             (!strcmp(op, "deflate") && argc == 6)) {
+    make_layout(f, op, obj, argv[4], argv[5], argc > 6 ? argv[6] : NULL, argc > 7 ? argv[7] : NULL);
+  } else if (!strcmp(op, "extlink") && argc == 6) {
+    unlink_obj(f, obj);
+    if (H5Lcreate_external(argv[4], argv[5], f, obj, H5P_DEFAULT, H5P_DEFAULT) < 0)
+      die("H5Lcreate_external");
+  } else if (!strcmp(op, "softlink") && argc == 5) {
+    unlink_obj(f, obj);
+    if (H5Lcreate_soft(argv[4], f, obj, H5P_DEFAULT, H5P_DEFAULT) < 0) die("H5Lcreate_soft");
   } else if (!strcmp(op, "rmattr") && argc == 5) {
     hid_t o = H5Oopen(f, obj, H5P_DEFAULT);
     if (o < 0 || H5Adelete(o, argv[4]) < 0 || H5Oclose(o) < 0) die("H5Adelete");

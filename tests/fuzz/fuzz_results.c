@@ -1,5 +1,6 @@
 /* fuzz_results.c: libFuzzer harness for the results-file reader: the input is
- * written to a file and read with results_status() and results_read().
+ * written to a file and read with results_read_status(), results_read() and
+ * results_read_summary() (nncompare's, nnplot's and nnsweep's reader).
  * Every outcome must pass: failures are NN_BADINPUT with one line that starts
  * with the path; no HDF5 object is left open; a success holds shapes that
  * agree with each other (AddressSanitizer checks every buffer by touching it).
@@ -64,6 +65,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     check_error(rc, &err, path);
   else
     check_results(&r);
+  results_free(&r);
+  check_no_open_objects();
+  nn_error_clear(&err);
+  rc = results_read_summary(&r, path, &err);
+  if (rc) {
+    check_error(rc, &err, path);
+  } else { /* no model: the metrics and the test results must be whole */
+    double sum = 0;
+    for (size_t i = 0; i < r.epochs_done; i++) sum += r.metrics[i].seconds;
+    if (r.has_test && (!r.confusion || r.model.mem)) abort();
+    (void)sum;
+  }
   results_free(&r);
   check_no_open_objects();
   unlink(path);

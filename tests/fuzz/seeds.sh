@@ -96,6 +96,8 @@ if [ -n "$nnrun" ] && [ -x "$nnrun" ]; then
   "$nnrun" -q "$tmp/seed.yaml" train.epochs=0 data.dev_size=0 -o "$out/results/zero-epochs.h5"
 fi
 printf 'not hdf5\n' >"$out/results/text"
+# a file of the older format (superblock 0, fixed-length strings), still read
+cp "$here/../fixtures/v0/tiny-adam.h5" "$out/results/v0-tiny-adam.h5"
 
 # ---- regression seeds: every input that once broke a harness
 for h in spec idx csv results; do
