@@ -157,7 +157,8 @@ int results_temp_name(const char *path, char *buf, size_t n);
  * path's lock (lock.h) may call this; best effort, errors are ignored. */
 void results_remove_temporaries(const char *path);
 
-/* Turns HDF5's own error printing off for the whole process (idempotent). */
+/* Turns HDF5's own error printing and its loading of filter plugins off for
+ * the whole process (idempotent). */
 void results_quiet_hdf5(void);
 
 #endif
