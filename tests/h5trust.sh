@@ -16,7 +16,7 @@ T="timeout ${H5TRUST_TIMEOUT:-60}" # a FIFO must never block a reader; generous 
 # HDF5 1.10.8 leaks 424 bytes of its own when an object header fails its
 # checksum; in a sanitizer build LeakSanitizer would fail the reader for it.
 # Only leaks from inside libhdf5 are suppressed: ours are still found.
-export LSAN_OPTIONS="${LSAN_OPTIONS:+$LSAN_OPTIONS:}suppressions=$top_srcdir/tests/fuzz/lsan.supp"
+export LSAN_OPTIONS="${LSAN_OPTIONS:+$LSAN_OPTIONS:}suppressions=$top_srcdir/tests/fuzz/lsan.supp:print_suppressions=0"
 
 make_tiny "$tmp/tiny"
 cat >"$tmp/tiny.yaml" <<EOT
