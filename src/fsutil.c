@@ -92,7 +92,7 @@ int fs_write_new(const char *tmp, const void *buf, size_t len, const struct stat
   if (like) {
     /* owner first, then the permission bits alone: a results file is never
      * a program or a shared folder, so setuid, setgid and sticky bits are
-     * never copied (issue 10, item E) */
+     * never copied (issue 10, item 6) */
     if ((like->st_uid != geteuid() || like->st_gid != getegid()) &&
         fchown(fd, like->st_uid, like->st_gid) != 0 && like->st_gid != getegid()) {
       const int ignored = fchown(fd, (uid_t)-1, like->st_gid); /* may fail: we keep ours */

@@ -300,8 +300,10 @@ static int prepare(run *u, int begun, nn_error *err) {
   return rc ? rc : check_labels(u, err);
 }
 
-int run_open(run *u, const spec *s, const char *path, int flags, const char *program,
-             nn_error *err) {
+/* What run_open() and run_dry_open() begin with: u empty but for the spec,
+ * path checked and kept, and dir its folder. */
+static int open_begin(run *u, const spec *s, const char *path, char dir[RUN_PATH_MAX],
+                      nn_error *err) {
   memset(u, 0, sizeof *u);
   u->lk.fd = -1;
   results_init(&u->r);
@@ -309,8 +311,15 @@ int run_open(run *u, const spec *s, const char *path, int flags, const char *pro
   int rc = run_check_path(path, err);
   if (rc) return rc;
   snprintf(u->path, sizeof u->path, "%s", path);
+  fs_dirname(path, dir, RUN_PATH_MAX);
+  return NN_OK;
+}
+
+int run_open(run *u, const spec *s, const char *path, int flags, const char *program,
+             nn_error *err) {
   char dir[RUN_PATH_MAX];
-  fs_dirname(path, dir, sizeof dir);
+  int rc = open_begin(u, s, path, dir, err);
+  if (rc) return rc;
   struct stat st;
   int begun = 0;
   if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
@@ -365,15 +374,9 @@ static int dry_check_dir(const char *path, const char *dir, int make, nn_error *
 }
 
 int run_dry_open(run *u, const spec *s, const char *path, int flags, nn_error *err) {
-  memset(u, 0, sizeof *u);
-  u->lk.fd = -1;
-  results_init(&u->r);
-  u->r.spec = *s;
-  int rc = run_check_path(path, err);
-  if (rc) return rc;
-  snprintf(u->path, sizeof u->path, "%s", path);
   char dir[RUN_PATH_MAX];
-  fs_dirname(path, dir, sizeof dir);
+  int rc = open_begin(u, s, path, dir, err);
+  if (rc) return rc;
   if ((rc = dry_check_dir(path, dir, flags & RUN_MAKE_DIR, err))) return rc;
   lock_owner o;
   if (lock_held(path, &o) == 1) {

@@ -156,7 +156,9 @@ expect_in "$tmp/ls" "/test/accuracy"
 # the limit refuses, hung nnrun and nneval for good (timeout could not end
 # them).  A sanitizer build cannot run under ulimit -v at all; another BLAS
 # maps no such buffers.
-limited() { timeout -s KILL 60 sh -c 'ulimit -v "$1"; shift; exec "$@"' sh "$@"; }
+# ulimited FLAG KIB CMD...: CMD under ulimit FLAG KIB, killed after 60 s
+ulimited() { timeout -s KILL 60 sh -c 'ulimit "$1" "$2"; shift 2; exec "$@"' sh "$@"; }
+limited() { ulimited -v "$@"; }
 if [ -z "${SAN_CFLAGS:-}" ] && "$NNRUN" --version | grep -q OpenBLAS; then
   expect 1 limited 204800 "$NNRUN" -q "$tmp/tiny.yaml" -o "$tmp/limited.h5"
   expect_re "$tmp/err" "^nnrun: the address-space limit [(]ulimit -v 204800[)] is too small: this run needs about [0-9]+ MiB [(][0-9]+ MiB mapped now, [0-9]+ MiB for its buffers, [0-9]+ MiB for [0-9]+ BLAS threads?[)]; raise it to ulimit -v [0-9]+ or more"
@@ -199,7 +201,7 @@ if [ -z "${SAN_CFLAGS:-}" ] && "$NNRUN" --version | grep -q OpenBLAS; then
   done
   # ulimit -d (RLIMIT_DATA counts private maps since Linux 4.7; Torque and
   # systemd's LimitDATA set it) hung the same way, with no message
-  limited_d() { timeout -s KILL 60 sh -c 'ulimit -d "$1"; shift; exec "$@"' sh "$@"; }
+  limited_d() { ulimited -d "$@"; }
   for j in 1 2; do
     expect 1 limited_d 102400 "$NNRUN" -q -j $j "$tmp/tiny.yaml" -o "$tmp/limited.h5"
     expect_re "$tmp/err" "^nnrun: the data-segment limit [(]ulimit -d 102400[)] is too small: this run needs about [0-9]+ MiB"
